@@ -1,0 +1,40 @@
+import pytest
+
+from event_classifier.train.config import ConfigError, TrainConfig, load_config
+
+
+def test_default_config_loads(root):
+    cfg = load_config(root / "configs" / "train.yaml")
+    assert isinstance(cfg, TrainConfig)
+    assert cfg.base_model == "minilm-l6"
+
+
+def test_smoke_overlay_inherits_base(root):
+    base = load_config(root / "configs" / "train.yaml")
+    smoke = load_config(root / "configs" / "smoke.yaml")
+    assert smoke.max_train_samples == 64
+    assert smoke.learning_rate == base.learning_rate  # not repeated in smoke.yaml
+
+
+def test_unknown_key_rejected(tmp_path):
+    p = tmp_path / "bad.yaml"
+    p.write_text("learning_rat: 0.1\n")
+    with pytest.raises(ConfigError, match="unknown config key 'learning_rat'"):
+        load_config(p)
+
+
+@pytest.mark.parametrize("line", ["batch_size: '32'", "num_epochs: ten", "seed: 1.5", "context: 1"])
+def test_wrong_type_rejected(tmp_path, line):
+    p = tmp_path / "bad.yaml"
+    p.write_text(line + "\n")
+    with pytest.raises(ConfigError, match="must be"):
+        load_config(p)
+
+
+def test_missing_file_and_bad_base(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "nope.yaml")
+    p = tmp_path / "a.yaml"
+    p.write_text("base: missing.yaml\n")
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(p)

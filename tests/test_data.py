@@ -1,0 +1,96 @@
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from event_classifier.train.data import DataError, read_jsonl
+from event_classifier.train.datacheck import Requirements, check, near_duplicates
+
+from conftest import write_jsonl
+
+GOOD = {"id": "a", "text": "Troops left the base.", "labels": ["withdrawal"]}
+
+
+def test_valid_file(tmp_path):
+    rows = read_jsonl(write_jsonl(tmp_path / "x.jsonl", [GOOD, {"id": "b", "text": "Rain.", "labels": []}]))
+    assert [r.id for r in rows] == ["a", "b"]
+    assert rows[0].labels == ("withdrawal",)
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ('{"id": "b", "text": "x", "labels": [}', "malformed JSON"),
+        ({"id": "b", "text": "x"}, "missing key 'labels'"),
+        ({"id": "b", "text": "x", "labels": ["retreat"]}, "unknown label"),
+        ({"id": "b", "text": "   ", "labels": []}, "'text' must be a non-empty string"),
+        ({"id": "b", "text": "x", "labels": "escape"}, "'labels' must be a list"),
+        ({"id": "a", "text": "x", "labels": []}, "duplicate id 'a'"),
+        ('["not", "an", "object"]', "expected a JSON object"),
+    ],
+)
+def test_bad_line_names_file_and_line(tmp_path, bad, message):
+    path = write_jsonl(tmp_path / "x.jsonl", [GOOD, bad])
+    with pytest.raises(DataError) as exc:
+        read_jsonl(path)
+    assert f"{path}:2:" in str(exc.value)
+    assert message in str(exc.value)
+
+
+def test_every_bad_line_is_reported(tmp_path):
+    path = write_jsonl(tmp_path / "x.jsonl", ["{oops", GOOD, '{"id": "c"}'])
+    with pytest.raises(DataError) as exc:
+        read_jsonl(path)
+    assert [p.split(": ")[0] for p in exc.value.problems][:2] == [f"{path}:1", f"{path}:3"]
+
+
+def test_bom_and_crlf_are_accepted(tmp_path):
+    path = tmp_path / "x.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + (json.dumps(GOOD) + "\r\n" + json.dumps({**GOOD, "id": "b"}) + "\r\n").encode())
+    rows = read_jsonl(path)
+    assert len(rows) == 2 and rows[1].text == "Troops left the base."
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(DataError, match="file not found"):
+        read_jsonl(tmp_path / "none.jsonl")
+
+
+def test_near_duplicates_found():
+    from event_classifier.train.data import Example
+
+    rows = [
+        Example("1", "The bodies of 90 soldiers were returned to Ukraine on Friday, officials said.", ()),
+        Example("2", "The bodies of 75 soldiers were returned to Ukraine on Friday, officials said.", ()),
+        Example("3", "Rebels left the town.", ()),
+    ]
+    pairs = near_duplicates(rows, 0.8)
+    assert [(a.id, b.id) for a, b, _ in pairs] == [("1", "2")]
+
+
+def test_shipped_corpus_passes_data_check(root, capsys):
+    failures = check(root / "data")
+    assert failures == [], "\n".join(failures[:20])
+    out = capsys.readouterr().out
+    assert "stem-free share" in out and "multi-label combinations" in out
+
+
+def test_data_check_fails_on_small_corpus(tmp_path):
+    for split in ("train", "dev", "test"):
+        write_jsonl(tmp_path / f"{split}.jsonl", [{**GOOD, "id": split}, {"id": split + "2", "text": f"Rain fell on the {split} town.", "labels": []}])
+    failures = check(tmp_path, Requirements())
+    assert any("needs >= 3000" in f for f in failures)
+    assert any("exact duplicate" in f for f in failures)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=40), st.binary(max_size=40).map(lambda b: b.decode("latin-1"))), min_size=1, max_size=5))
+def test_loader_never_crashes_on_junk(tmp_path_factory, lines):
+    """Any junk either loads or raises DataError naming the file; never another exception."""
+    path = tmp_path_factory.mktemp("junk") / "x.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    try:
+        read_jsonl(path)
+    except DataError as exc:
+        assert str(path) in str(exc)

@@ -1,0 +1,51 @@
+import pytest
+
+from event_classifier import predict_document
+from event_classifier.document import split_sentences
+
+ARTICLE = (
+    'QAMISHLI, Syria (AP) — U.S. troops pulled out of a base near the Iraqi border on Sunday, officials said. '
+    '"We are leaving," said Lt. Col. John Smith.\n\n'
+    "About 300 detainees were handed to Iraq's Justice Ministry at the Rabia crossing. "
+    "The central bank kept interest rates unchanged."
+)
+
+
+def test_offsets_give_sentences_back():
+    spans = split_sentences(ARTICLE)
+    sents = [ARTICLE[a:b] for a, b in spans]
+    assert sents[0].startswith("QAMISHLI, Syria (AP) — U.S. troops") and sents[0].endswith("officials said.")
+    assert sents[1] == '"We are leaving," said Lt. Col. John Smith.'
+    assert len(sents) == 4
+
+
+def test_predict_document(shipped):
+    doc = predict_document(ARTICLE)
+    assert [ARTICLE[s.start : s.end] for s in doc.sentences] == [s.text for s in doc.sentences]
+    assert "withdrawal" in doc.sentences[0].prediction.labels
+    assert "transfer" in doc.sentences[2].prediction.labels
+    assert doc.sentences[3].prediction.labels == []
+    assert set(doc.labels) >= {"withdrawal", "transfer"}
+    assert doc.to_dict()["sentences"][0]["start"] == 0
+
+
+def test_huge_document_is_split(shipped):
+    text = "Troops left the base. " * 4600  # ~100,000 characters
+    doc = predict_document(text)
+    assert len(doc.sentences) == 4600
+    assert all(text[s.start : s.end] == s.text for s in doc.sentences[:50])
+
+
+def test_no_sentence_end_is_chunked(shipped):
+    text = "word " * 3000
+    doc = predict_document(text)
+    assert len(doc.sentences) >= 7 and all(s.end - s.start <= 2000 for s in doc.sentences)
+
+
+def test_bad_document_type():
+    with pytest.raises(TypeError, match="NoneType"):
+        predict_document(None)
+
+
+def test_empty_document(shipped):
+    assert predict_document("   ").sentences == []

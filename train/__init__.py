@@ -1,0 +1,1 @@
+"""Training, evaluation and data tooling for event-classifier (needs the ``train`` extra)."""

@@ -1,0 +1,90 @@
+"""Inter-annotator agreement on the doubly annotated test sentences.
+
+Inputs (data/annotation/):
+- second_annotator.jsonl: {"id", "labels"} from a second annotator who saw only the guidelines
+  and the texts;
+- adjudication.jsonl: one entry per sentence where the two disagreed: {"id", "first", "second",
+  "final", "note"}; "final" is what data/test.jsonl holds after adjudication.
+The first annotator's labels are "first" for disagreements and the test labels elsewhere.
+Writes data/annotation/agreement.json and prints per-label Cohen's kappa and raw agreement.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from event_classifier.labels import LABELS
+
+from .data import read_jsonl
+
+
+def _read(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def agreement(data_dir: str | Path = "data") -> dict:
+    from sklearn.metrics import cohen_kappa_score
+
+    data_dir = Path(data_dir)
+    test = {ex.id: ex for ex in read_jsonl(data_dir / "test.jsonl")}
+    second = {r["id"]: r["labels"] for r in _read(data_dir / "annotation" / "second_annotator.jsonl")}
+    adjud = {r["id"]: r for r in _read(data_dir / "annotation" / "adjudication.jsonl")}
+    missing = [i for i in second if i not in test]
+    if missing:
+        raise ValueError(f"second_annotator.jsonl has ids not in test.jsonl: {missing[:5]}")
+    ids = sorted(second)
+    problems = []
+    for i in ids:
+        first = adjud[i]["first"] if i in adjud else list(test[i].labels)
+        if (sorted(first) != sorted(second[i])) != (i in adjud):
+            problems.append(i)
+        if i in adjud and sorted(adjud[i]["final"]) != sorted(test[i].labels):
+            problems.append(i)
+    if problems:
+        raise ValueError(f"adjudication log does not match the data for ids {problems[:10]}")
+    a = np.array([[lab in (adjud[i]["first"] if i in adjud else test[i].labels) for lab in LABELS] for i in ids], dtype=int)
+    b = np.array([[lab in second[i] for lab in LABELS] for i in ids], dtype=int)
+    final = np.array([[lab in test[i].labels for lab in LABELS] for i in ids], dtype=int)
+    out = {
+        "n_sentences": len(ids),
+        "per_label": {
+            lab: {
+                "cohen_kappa": float(cohen_kappa_score(a[:, k], b[:, k])),
+                "raw_agreement": float((a[:, k] == b[:, k]).mean()),
+                "first_positives": int(a[:, k].sum()),
+                "second_positives": int(b[:, k].sum()),
+                "changed_by_adjudication": int((a[:, k] != final[:, k]).sum()),
+            }
+            for k, lab in enumerate(LABELS)
+        },
+        "exact_label_set_agreement": float((a == b).all(axis=1).mean()),
+        "n_disagreements": len(adjud),
+        "adjudication_kept_first": sum(sorted(r["final"]) == sorted(r["first"]) for r in adjud.values()),
+        "adjudication_took_second": sum(sorted(r["final"]) == sorted(r["second"]) for r in adjud.values()),
+    }
+    out["mean_kappa"] = float(np.mean([v["cohen_kappa"] for v in out["per_label"].values()]))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="agreement", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data-dir", default="data")
+    args = ap.parse_args(argv)
+    res = agreement(args.data_dir)
+    path = Path(args.data_dir) / "annotation" / "agreement.json"
+    path.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
+    print(f"{res['n_sentences']} test sentences annotated twice; {res['n_disagreements']} adjudicated")
+    print(f"{'label':<14}{'kappa':>8}{'raw agr.':>10}")
+    for lab, v in res["per_label"].items():
+        print(f"{lab:<14}{v['cohen_kappa']:>8.3f}{v['raw_agreement']:>10.3f}")
+    print(f"exact label-set agreement: {res['exact_label_set_agreement']:.3f}; wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,187 @@
+"""`make bench`: throughput, batch-1 latency, cold start and peak memory per backend.
+
+All figures come from one run on this machine with the same thread setting, so the ratios
+against `transformers.pipeline` are like for like. Writes reports/bench.json and bench.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from event_classifier.artifacts import DEFAULT_CHECKPOINT
+
+from .data import read_jsonl
+
+PROBE = "Foreign troops pulled out of the base near the border on Sunday, officials said."
+
+COLD = """
+import resource, sys, time
+t0 = time.perf_counter()
+from event_classifier import load
+clf = load(backend=sys.argv[1], precision=sys.argv[2], num_threads=int(sys.argv[3]))
+clf.predict({probe!r})
+t1 = time.perf_counter()
+print((t1 - t0), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, sorted(m for m in ("torch", "transformers") if m in sys.modules))
+"""
+
+
+def _machine(threads: int) -> dict[str, Any]:
+    cpu = ""
+    try:
+        cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    import onnxruntime
+
+    info = {"cpu": cpu or platform.processor(), "cores": os.cpu_count(), "threads": threads, "python": platform.python_version(),
+            "onnxruntime": onnxruntime.__version__, "platform": platform.platform()}
+    try:
+        import torch
+        import transformers
+
+        info |= {"torch": torch.__version__, "transformers": transformers.__version__}
+    except ImportError:
+        pass
+    return info
+
+
+def _throughput(fn: Callable[[list[str]], Any], texts: list[str], repeats: int = 1) -> float:
+    fn(texts[:64])  # warm-up: first calls allocate and pick kernels
+    best = 0.0
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn(texts)
+        best = max(best, len(texts) / (time.perf_counter() - t))
+    return best
+
+
+def _latency(fn: Callable[[str], Any], texts: list[str], n: int) -> dict[str, float]:
+    for t in texts[:10]:
+        fn(t)
+    times = []
+    for t in texts[:n]:
+        s = time.perf_counter()
+        fn(t)
+        times.append((time.perf_counter() - s) * 1000)
+    return {"p50_ms": float(np.percentile(times, 50)), "p95_ms": float(np.percentile(times, 95))}
+
+
+def _cold(backend: str, precision: str, threads: int, runs: int = 3) -> dict[str, Any]:
+    results = []
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    for _ in range(runs):
+        t = time.perf_counter()
+        out = subprocess.run([sys.executable, "-c", COLD.format(probe=PROBE), backend, precision, str(threads)],
+                             capture_output=True, text=True, env=env, check=True)
+        wall = time.perf_counter() - t
+        inner, rss, heavy = out.stdout.strip().split(" ", 2)
+        results.append((wall, float(inner), float(rss), heavy))
+    best = min(results)
+    return {"cold_start_s": best[0], "import_to_first_prediction_s": best[1], "peak_rss_mb": best[2], "heavy_modules": best[3]}
+
+
+def bench(n: int = 2000, batch_size: int = 32, threads: int = 2, latency_n: int = 200, data_dir: str = "data") -> dict[str, Any]:
+    import torch
+
+    torch.set_num_threads(threads)
+    from event_classifier import load
+
+    rows = [e for s in ("test", "dev", "train") for e in read_jsonl(Path(data_dir) / f"{s}.jsonl")]
+    texts = [e.text for e in rows][:n]
+    if len(texts) < n:
+        raise SystemExit(f"need {n} sentences, found {len(texts)}")
+    clfs = {
+        "onnx-int8": load(backend="onnx", precision="int8", num_threads=threads),
+        "onnx-fp32": load(backend="onnx", precision="fp32", num_threads=threads),
+        "torch-fp32": load(backend="torch", num_threads=threads),
+    }
+    default = load()
+    result: dict[str, Any] = {"n_sentences": len(texts), "batch_size": batch_size, "machine": _machine(threads),
+                              "default_backend": f"{default.backend}-{default.precision}", "backends": {}}
+    from event_classifier.train.data import multi_hot  # noqa: F401  (keeps import cost out of timings)
+
+    for name, clf in clfs.items():
+        print(f"timing {name} ...", flush=True)
+        entry = {"sentences_per_s": _throughput(lambda x: clf.scores(x, batch_size=batch_size), texts, repeats=2)}
+        entry |= _latency(lambda t: clf.predict(t), texts, latency_n)
+        backend, precision = name.split("-")
+        entry |= _cold(backend, precision, threads)
+        result["backends"][name] = entry
+
+    print("timing transformers.pipeline ...", flush=True)
+    from transformers import pipeline
+
+    pipe = pipeline("text-classification", model=str(DEFAULT_CHECKPOINT), device=-1, top_k=None, function_to_apply="sigmoid")
+    entry = {"sentences_per_s": _throughput(lambda x: pipe(x, batch_size=batch_size), texts)}
+    entry |= _latency(lambda t: pipe(t), texts, latency_n)
+    result["backends"]["transformers.pipeline"] = entry
+
+    print("timing TF-IDF baseline ...", flush=True)
+    from .baselines import TfidfLogReg
+
+    train = read_jsonl(Path(data_dir) / "train.jsonl")
+    dev = read_jsonl(Path(data_dir) / "dev.jsonl")
+    from .data import multi_hot as mh
+
+    tfidf = TfidfLogReg().fit([e.text for e in train], mh(train), [e.text for e in dev], mh(dev))
+    result["backends"]["tfidf-logreg (baseline)"] = {"sentences_per_s": _throughput(tfidf.predict, texts)}
+
+    pipe_tp = result["backends"]["transformers.pipeline"]["sentences_per_s"]
+    for entry in result["backends"].values():
+        entry["x_pipeline"] = entry["sentences_per_s"] / pipe_tp
+    return result
+
+
+def to_markdown(r: dict[str, Any]) -> str:
+    m = r["machine"]
+    lines = [
+        "# Inference benchmark",
+        "",
+        f"Generated by `make bench` from reports/bench.json. {r['n_sentences']} corpus sentences, batch size {r['batch_size']}, "
+        f"{m['threads']} threads; CPU: {m['cpu']} ({m['cores']} cores); onnxruntime {m['onnxruntime']}, torch {m.get('torch', '-')}, "
+        f"transformers {m.get('transformers', '-')}. Default `predict()` backend: **{r['default_backend']}**.",
+        "",
+        "| backend | sentences/s | × pipeline() | batch-1 p50 ms | batch-1 p95 ms | cold start s | peak RSS MB | imports torch |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for name, e in r["backends"].items():
+        g = lambda k, f="{:.1f}": f.format(e[k]) if k in e else "–"  # noqa: E731
+        heavy = e.get("heavy_modules")
+        lines.append(f"| {name} | {e['sentences_per_s']:.0f} | {e['x_pipeline']:.2f} | {g('p50_ms', '{:.2f}')} | {g('p95_ms', '{:.2f}')} | "
+                     f"{g('cold_start_s', '{:.2f}')} | {g('peak_rss_mb', '{:.0f}')} | {'–' if heavy is None else ('no' if heavy == '[]' else 'yes')} |")
+    lines += ["", "Cold start: wall time of a new Python process from launch to its first prediction (best of 3); "
+              "peak RSS of that process. Throughput: best of 2 passes after a warm-up, sorted-length batching for "
+              "this package's backends; `pipeline()` gets the same texts in input order.", ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="event-classifier bench", description=__doc__)
+    ap.add_argument("--n", type=int, default=2000)
+    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--latency-n", type=int, default=200)
+    ap.add_argument("--out", default="reports")
+    args = ap.parse_args(argv)
+    r = bench(args.n, args.batch_size, args.threads, args.latency_n)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bench.json").write_text(json.dumps(r, indent=2) + "\n", encoding="utf-8")
+    md = to_markdown(r)
+    (out / "bench.md").write_text(md, encoding="utf-8")
+    print(md)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

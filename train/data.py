@@ -1,0 +1,138 @@
+"""Reading and validating the JSONL corpus. Every problem is reported as file:line."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from event_classifier.labels import LABELS
+
+REQUIRED_KEYS = ("id", "text", "labels")
+OPTIONAL_KEYS = ("context",)
+MAX_REPORTED = 25
+
+
+class DataError(ValueError):
+    """One or more lines of a data file are invalid; the message lists them as file:line."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        shown = problems[:MAX_REPORTED]
+        more = f"\n  ... and {len(problems) - MAX_REPORTED} more" if len(problems) > MAX_REPORTED else ""
+        super().__init__("invalid data:\n  " + "\n  ".join(shown) + more)
+
+
+@dataclass(frozen=True)
+class Example:
+    id: str
+    text: str
+    labels: tuple[str, ...]
+    context: str | None = None
+    source: str = ""
+    """file:line, for messages."""
+
+
+def _check_record(obj: Any, where: str) -> list[str]:
+    if not isinstance(obj, dict):
+        return [f"{where}: expected a JSON object, got {type(obj).__name__}"]
+    problems = []
+    for key in REQUIRED_KEYS:
+        if key not in obj:
+            problems.append(f"{where}: missing key '{key}'")
+    unknown = set(obj) - set(REQUIRED_KEYS) - set(OPTIONAL_KEYS)
+    if unknown:
+        problems.append(f"{where}: unknown key(s) {sorted(unknown)}")
+    if "id" in obj and (not isinstance(obj["id"], str) or not obj["id"].strip()):
+        problems.append(f"{where}: 'id' must be a non-empty string")
+    if "text" in obj and (not isinstance(obj["text"], str) or not obj["text"].strip()):
+        problems.append(f"{where}: 'text' must be a non-empty string")
+    if "context" in obj and obj["context"] is not None and not isinstance(obj["context"], str):
+        problems.append(f"{where}: 'context' must be a string or null")
+    labels = obj.get("labels")
+    if "labels" in obj:
+        if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+            problems.append(f"{where}: 'labels' must be a list of strings")
+        else:
+            bad = [x for x in labels if x not in LABELS]
+            if bad:
+                problems.append(f"{where}: unknown label(s) {bad}; allowed: {list(LABELS)}")
+            if len(set(labels)) != len(labels):
+                problems.append(f"{where}: repeated label in {labels}")
+    return problems
+
+
+def read_jsonl(path: str | Path) -> list[Example]:
+    """Read one split. Accepts a UTF-8 BOM and CRLF line ends; blank lines are skipped.
+
+    Raises DataError listing every bad line (file:line: problem), so nothing is dropped silently.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError([f"{path}: file not found"])
+    try:
+        raw = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError([f"{path}: not UTF-8 ({exc})"]) from None
+    examples: list[Example] = []
+    problems: list[str] = []
+    seen_ids: dict[str, int] = {}
+    for lineno, line in enumerate(raw.split("\n"), start=1):
+        line = line.rstrip("\r")
+        if not line.strip():
+            continue
+        where = f"{path}:{lineno}"
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"{where}: malformed JSON ({exc.msg} at column {exc.colno})")
+            continue
+        found = _check_record(obj, where)
+        if found:
+            problems.extend(found)
+            continue
+        if obj["id"] in seen_ids:
+            problems.append(f"{where}: duplicate id '{obj['id']}' (first at line {seen_ids[obj['id']]})")
+            continue
+        seen_ids[obj["id"]] = lineno
+        examples.append(Example(obj["id"], obj["text"], tuple(obj["labels"]), obj.get("context"), where))
+    if problems:
+        raise DataError(problems)
+    if not examples:
+        raise DataError([f"{path}: no examples"])
+    return examples
+
+
+def to_dataset(examples: list[Example]):  # -> datasets.Dataset
+    """A `datasets.Dataset` with text, context and a multi-hot float `labels` column."""
+    import datasets
+
+    return datasets.Dataset.from_dict(
+        {
+            "id": [e.id for e in examples],
+            "text": [e.text for e in examples],
+            "context": [e.context or "" for e in examples],
+            "labels": [[1.0 if lab in e.labels else 0.0 for lab in LABELS] for e in examples],
+        }
+    )
+
+
+def multi_hot(examples: list[Example]):  # -> np.ndarray
+    import numpy as np
+
+    return np.array([[lab in e.labels for lab in LABELS] for e in examples], dtype=np.int64)
+
+
+def file_sha256(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+_PUNCT = re.compile(r"[^\w\s]", re.UNICODE)
+
+
+def normalise(text: str) -> str:
+    """Lowercase, drop punctuation, collapse whitespace: the key for exact-duplicate checks."""
+    return " ".join(_PUNCT.sub(" ", text.lower()).split())

