@@ -27,6 +27,7 @@ install: $(STAMP) ## create .venv and install the package with training and test
 
 data-check: $(STAMP) ## validate data/*.jsonl and print corpus statistics
 	$(PY) -m event_classifier.train.datacheck --data-dir data --update-datasheet
+	$(PY) -m event_classifier.train.agreement --data-dir data
 
 train: $(STAMP) ## fine-tune on data/ (CONFIG=..., RESUME=1), write model/checkpoint, export ONNX
 	$(PY) -m event_classifier.cli train --config $(CONFIG) $(if $(RESUME),--resume,)

@@ -14,21 +14,26 @@ class UsageError(Exception):
     """Bad input to the CLI; printed as one line, exit status 2."""
 
 
-def _read_inputs(path: str | None, stdin: TextIO) -> Iterator[dict[str, Any]]:
+def _read_inputs(path: str | None, stdin: TextIO, whole: bool = False) -> Iterator[dict[str, Any]]:
     """Yield records {"text": ..., other fields kept} from .jsonl, .txt or stdin (JSON lines if
-    every non-blank line starts with '{', else one text per line)."""
+    every non-blank line starts with '{', else one text per line, or the whole text if ``whole``)."""
     if path is None:
-        name, lines = "<stdin>", stdin.read().splitlines()
+        name, raw = "<stdin>", stdin.read()
     else:
         try:
-            with open(path, encoding="utf-8-sig") as fh:
-                lines = fh.read().splitlines()
+            # newline="" keeps "\r\n", so document offsets index the file's own text
+            with open(path, encoding="utf-8-sig", newline="") as fh:
+                raw = fh.read()
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"cannot read input file {path}: {exc}") from None
         name = path
+    lines = raw.splitlines()
     if not any(line.strip() for line in lines):
         raise UsageError(f"{name}: no input text")
     as_json = path.endswith(".jsonl") if path else all(l.lstrip().startswith("{") for l in lines if l.strip())
+    if whole and not as_json:
+        yield {"text": raw}
+        return
     for lineno, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -54,7 +59,8 @@ def _cmd_predict(args: argparse.Namespace) -> int:
         if args.text is not None:
             records: list[dict[str, Any]] = [{"text": t} for t in args.text]
         else:
-            records = list(_read_inputs(args.input, sys.stdin))
+            # with --document a plain-text input is one article, not one text per line
+            records = list(_read_inputs(args.input, sys.stdin, whole=args.document))
         if args.document:
             from .document import predict_document
 

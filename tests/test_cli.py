@@ -76,3 +76,15 @@ def test_broken_pipe(shipped, tmp_path):
     r = subprocess.run(f"set -o pipefail; {sys.executable} -m event_classifier.cli predict --input {src} | head -n 1 >/dev/null",
                        shell=True, executable="/bin/bash")
     assert r.returncode != 0
+
+
+def test_predict_document_text_file(shipped, tmp_path):
+    story = tmp_path / "story.txt"
+    story.write_text("GAO, Mali (AP) — French troops left the base on Sunday.\n\nSome 40 inmates broke out of the jail.\n")
+    r = run(["predict", "--document", "--input", str(story)])
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert len(out["sentences"]) == 2
+    assert {"withdrawal", "escape"} <= set(out["labels"])
+    text = story.read_text()
+    assert text[out["sentences"][1]["start"] : out["sentences"][1]["end"]] == "Some 40 inmates broke out of the jail."

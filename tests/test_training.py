@@ -15,14 +15,13 @@ pytestmark = pytest.mark.slow
 
 
 def smoke_cfg(root, tmp_path, **kw):
-    return load_config(
-        root / "configs" / "smoke.yaml",
-        train_file=str(root / "data" / "train.jsonl"),
-        dev_file=str(root / "data" / "dev.jsonl"),
-        output_dir=str(tmp_path / "checkpoint"),
-        run_dir=str(tmp_path / "run"),
-        **kw,
-    )
+    paths = {
+        "train_file": str(root / "data" / "train.jsonl"),
+        "dev_file": str(root / "data" / "dev.jsonl"),
+        "output_dir": str(tmp_path / "checkpoint"),
+        "run_dir": str(tmp_path / "run"),
+    }
+    return load_config(root / "configs" / "smoke.yaml", **{**paths, **kw})
 
 
 def test_smoke_train_writes_loadable_checkpoint_and_is_deterministic(root, tmp_path):

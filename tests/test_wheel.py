@@ -13,7 +13,7 @@ pytestmark = pytest.mark.slow
 
 def test_wheel_installs_and_predicts_offline(root, tmp_path, shipped):
     dist = tmp_path / "dist"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(dist), str(root)],
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(dist), str(root)],
                    check=True, capture_output=True)
     wheel = next(dist.glob("event_classifier-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()

@@ -83,6 +83,15 @@ def main(argv: list[str] | None = None) -> int:
     for lab, v in res["per_label"].items():
         print(f"{lab:<14}{v['cohen_kappa']:>8.3f}{v['raw_agreement']:>10.3f}")
     print(f"exact label-set agreement: {res['exact_label_set_agreement']:.3f}; wrote {path}")
+    from .datacheck import replace_block
+
+    table = [f"{res['n_sentences']} test sentences labelled twice; {res['n_disagreements']} disagreements adjudicated "
+             f"({res['adjudication_kept_first']} kept the first label set, {res['adjudication_took_second']} took the second's).",
+             "", "| label | Cohen's kappa | raw agreement | 1st annotator positives | 2nd annotator positives |", "|---|---:|---:|---:|---:|"]
+    for lab, v in res["per_label"].items():
+        table.append(f"| {lab} | {v['cohen_kappa']:.3f} | {v['raw_agreement']:.3f} | {v['first_positives']} | {v['second_positives']} |")
+    table.append(f"\nExact label-set agreement: {res['exact_label_set_agreement']:.3f}; mean kappa {res['mean_kappa']:.3f}.")
+    replace_block(Path(args.data_dir) / "README.md", "agreement", "\n".join(table))
     return 0
 
 

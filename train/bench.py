@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from event_classifier.artifacts import DEFAULT_CHECKPOINT
+from event_classifier.artifacts import DEFAULT_CHECKPOINT, DEFAULT_ONNX_DIR, ONNX_FILES
 
 from .data import read_jsonl
 
@@ -28,7 +28,7 @@ COLD = """
 import resource, sys, time
 t0 = time.perf_counter()
 from event_classifier import load
-clf = load(backend=sys.argv[1], precision=sys.argv[2], num_threads=int(sys.argv[3]))
+clf = load(sys.argv[4] if len(sys.argv) > 4 else None, backend=sys.argv[1], precision=sys.argv[2], num_threads=int(sys.argv[3]))
 clf.predict({probe!r})
 t1 = time.perf_counter()
 print((t1 - t0), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, sorted(m for m in ("torch", "transformers") if m in sys.modules))
@@ -76,12 +76,12 @@ def _latency(fn: Callable[[str], Any], texts: list[str], n: int) -> dict[str, fl
     return {"p50_ms": float(np.percentile(times, 50)), "p95_ms": float(np.percentile(times, 95))}
 
 
-def _cold(backend: str, precision: str, threads: int, runs: int = 3) -> dict[str, Any]:
+def _cold(backend: str, precision: str, threads: int, path: Path | None = None, runs: int = 3) -> dict[str, Any]:
     results = []
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
     for _ in range(runs):
         t = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", COLD.format(probe=PROBE), backend, precision, str(threads)],
+        out = subprocess.run([sys.executable, "-c", COLD.format(probe=PROBE), backend, precision, str(threads)] + ([str(path)] if path else []),
                              capture_output=True, text=True, env=env, check=True)
         wall = time.perf_counter() - t
         inner, rss, heavy = out.stdout.strip().split(" ", 2)
@@ -100,9 +100,17 @@ def bench(n: int = 2000, batch_size: int = 32, threads: int = 2, latency_n: int 
     texts = [e.text for e in rows][:n]
     if len(texts) < n:
         raise SystemExit(f"need {n} sentences, found {len(texts)}")
+    fp32_dir = DEFAULT_ONNX_DIR
+    if not (fp32_dir / ONNX_FILES["fp32"]).is_file():
+        # fp32 ONNX is not committed (90 MB); export a private copy for the comparison
+        from .export import export
+
+        fp32_dir = Path(".runs/bench-onnx")
+        print(f"exporting fp32 ONNX to {fp32_dir} ...", flush=True)
+        export(DEFAULT_CHECKPOINT, fp32_dir)
     clfs = {
         "onnx-int8": load(backend="onnx", precision="int8", num_threads=threads),
-        "onnx-fp32": load(backend="onnx", precision="fp32", num_threads=threads),
+        "onnx-fp32": load(fp32_dir, backend="onnx", precision="fp32", num_threads=threads),
         "torch-fp32": load(backend="torch", num_threads=threads),
     }
     default = load()
@@ -115,7 +123,7 @@ def bench(n: int = 2000, batch_size: int = 32, threads: int = 2, latency_n: int 
         entry = {"sentences_per_s": _throughput(lambda x: clf.scores(x, batch_size=batch_size), texts, repeats=2)}
         entry |= _latency(lambda t: clf.predict(t), texts, latency_n)
         backend, precision = name.split("-")
-        entry |= _cold(backend, precision, threads)
+        entry |= _cold(backend, precision, threads, fp32_dir if name == "onnx-fp32" else None)
         result["backends"][name] = entry
 
     print("timing transformers.pipeline ...", flush=True)

@@ -31,7 +31,7 @@ class TrainConfig:
     run_dir: str = ".runs/train"
     """Trainer's working folder (intermediate checkpoints for resuming); not shipped."""
     max_length: int = 128
-    learning_rate: float = 1e-4
+    learning_rate: float = 2e-4
     batch_size: int = 32
     eval_batch_size: int = 128
     num_epochs: float = 10.0

@@ -68,8 +68,9 @@ def near_duplicates(rows: list[Example], threshold: float) -> list[tuple[Example
     return pairs
 
 
-def check(data_dir: str | Path = "data", req: Requirements = Requirements(), out=sys.stdout) -> list[str]:
+def check(data_dir: str | Path = "data", req: Requirements = Requirements(), out=None) -> list[str]:
     """Run every check; print statistics; return the list of failures (empty = pass)."""
+    out = out or sys.stdout
     data_dir = Path(data_dir)
     splits: dict[str, list[Example]] = {}
     failures: list[str] = []
@@ -174,14 +175,14 @@ class _Tee(io.StringIO):
         return super().write(s)
 
 
-def update_datasheet(readme: Path, stats: str) -> None:
-    """Replace the generated statistics block in data/README.md (between the markers)."""
-    start, end = "<!-- stats:start -->", "<!-- stats:end -->"
-    if not readme.is_file() or start not in readme.read_text(encoding="utf-8"):
+def replace_block(path: Path, name: str, content: str) -> None:
+    """Replace the generated block <!-- name:start --> ... <!-- name:end --> in a Markdown file."""
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    if not path.is_file() or start not in path.read_text(encoding="utf-8"):
         return
-    text = readme.read_text(encoding="utf-8")
-    block = f"{start}\n```\n{stats.strip()}\n```\n{end}"
-    readme.write_text(re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: block, text, flags=re.S), encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    block = f"{start}\n{content.strip()}\n{end}"
+    path.write_text(re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: block, text, flags=re.S), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -192,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     tee = _Tee()
     failures = check(args.data_dir, out=tee)
     if args.update_datasheet and not failures:
-        update_datasheet(Path(args.data_dir) / "README.md", tee.getvalue())
+        replace_block(Path(args.data_dir) / "README.md", "stats", f"```\n{tee.getvalue().strip()}\n```")
     if failures:
         print(f"\ndata check FAILED ({len(failures)} problem(s)):", file=sys.stderr)
         for f in failures[:50]:

@@ -25,7 +25,8 @@ PROBE = [
 ]
 
 
-def export(checkpoint: str | Path = DEFAULT_CHECKPOINT, out_dir: str | Path = DEFAULT_ONNX_DIR, opset: int = 17) -> dict:
+def export(checkpoint: str | Path = DEFAULT_CHECKPOINT, out_dir: str | Path = DEFAULT_ONNX_DIR, opset: int = 17,
+           fp32_layers: tuple[int, ...] = (0, 1)) -> dict:
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModelForSequenceClassification
@@ -60,7 +61,15 @@ def export(checkpoint: str | Path = DEFAULT_CHECKPOINT, out_dir: str | Path = DE
         dynamo=False,
     )
     int8 = tmp / ONNX_FILES["int8"]
-    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)
+    # The FFN output projections of the first layers see the largest activation outliers, and
+    # dynamic int8 there moved scores by up to 0.36 (98.5% identical label sets on dev); keeping
+    # those two MatMuls in fp32 gave 99.2% on dev at ~2/3 of the all-int8 speed.
+    import onnx
+
+    graph = onnx.load(str(fp32), load_external_data=False).graph
+    keep_fp32 = [n.name for n in graph.node if n.op_type == "MatMul"
+                 and any(n.name.endswith(f"layer.{i}/output/dense/MatMul") for i in fp32_layers)]
+    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=keep_fp32)
     for name in ["tokenizer.json", "tokenizer_config.json", "config.json", METADATA_FILE]:
         if (checkpoint / name).is_file():
             shutil.copy2(checkpoint / name, tmp / name)
@@ -72,7 +81,8 @@ def export(checkpoint: str | Path = DEFAULT_CHECKPOINT, out_dir: str | Path = DE
     ref = load(checkpoint, backend="torch").scores(PROBE)[0]
     diffs = {p: float(np.abs(load(out_dir, backend="onnx", precision=p).scores(PROBE)[0] - ref).max()) for p in ONNX_FILES}
     sizes = {p: round((out_dir / f).stat().st_size / 1e6, 1) for p, f in ONNX_FILES.items()}
-    return {"out_dir": str(out_dir), "checkpoint_id": meta.get("checkpoint_id"), "max_abs_diff_vs_torch": diffs, "size_mb": sizes}
+    return {"out_dir": str(out_dir), "checkpoint_id": meta.get("checkpoint_id"), "max_abs_diff_vs_torch": diffs,
+            "size_mb": sizes, "fp32_matmuls_in_int8_model": keep_fp32}
 
 
 def main(argv: list[str] | None = None) -> int:

