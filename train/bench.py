@@ -25,13 +25,15 @@ from .data import read_jsonl
 PROBE = "Foreign troops pulled out of the base near the border on Sunday, officials said."
 
 COLD = """
-import resource, sys, time
+import sys, time
 t0 = time.perf_counter()
 from event_classifier import load
 clf = load(sys.argv[4] if len(sys.argv) > 4 else None, backend=sys.argv[1], precision=sys.argv[2], num_threads=int(sys.argv[3]))
 clf.predict({probe!r})
 t1 = time.perf_counter()
-print((t1 - t0), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, sorted(m for m in ("torch", "transformers") if m in sys.modules))
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the (large) benchmarking parent
+hwm = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024
+print((t1 - t0), hwm, sorted(m for m in ("torch", "transformers") if m in sys.modules))
 """
 
 
@@ -129,7 +131,9 @@ def bench(n: int = 2000, batch_size: int = 32, threads: int = 2, latency_n: int 
     print("timing transformers.pipeline ...", flush=True)
     from transformers import pipeline
 
-    pipe = pipeline("text-classification", model=str(DEFAULT_CHECKPOINT), device=-1, top_k=None, function_to_apply="sigmoid")
+    # fp32 like the torch backend: the checkpoint is stored in fp16, which is slow on CPU
+    pipe = pipeline("text-classification", model=str(DEFAULT_CHECKPOINT), device=-1, top_k=None,
+                    function_to_apply="sigmoid", dtype=torch.float32)
     entry = {"sentences_per_s": _throughput(lambda x: pipe(x, batch_size=batch_size), texts)}
     entry |= _latency(lambda t: pipe(t), texts, latency_n)
     result["backends"]["transformers.pipeline"] = entry
