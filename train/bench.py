@@ -20,7 +20,7 @@ import numpy as np
 
 from event_classifier.artifacts import DEFAULT_CHECKPOINT, DEFAULT_ONNX_DIR, ONNX_FILES
 
-from .data import read_jsonl
+from .data import multi_hot, read_jsonl
 
 PROBE = "Foreign troops pulled out of the base near the border on Sunday, officials said."
 
@@ -118,8 +118,6 @@ def bench(n: int = 2000, batch_size: int = 32, threads: int = 2, latency_n: int 
     default = load()
     result: dict[str, Any] = {"n_sentences": len(texts), "batch_size": batch_size, "machine": _machine(threads),
                               "default_backend": f"{default.backend}-{default.precision}", "backends": {}}
-    from event_classifier.train.data import multi_hot  # noqa: F401  (keeps import cost out of timings)
-
     for name, clf in clfs.items():
         print(f"timing {name} ...", flush=True)
         entry = {"sentences_per_s": _throughput(lambda x: clf.scores(x, batch_size=batch_size), texts, repeats=2)}
@@ -143,9 +141,7 @@ def bench(n: int = 2000, batch_size: int = 32, threads: int = 2, latency_n: int 
 
     train = read_jsonl(Path(data_dir) / "train.jsonl")
     dev = read_jsonl(Path(data_dir) / "dev.jsonl")
-    from .data import multi_hot as mh
-
-    tfidf = TfidfLogReg().fit([e.text for e in train], mh(train), [e.text for e in dev], mh(dev))
+    tfidf = TfidfLogReg().fit([e.text for e in train], multi_hot(train), [e.text for e in dev], multi_hot(dev))
     result["backends"]["tfidf-logreg (baseline)"] = {"sentences_per_s": _throughput(tfidf.predict, texts)}
 
     pipe_tp = result["backends"]["transformers.pipeline"]["sentences_per_s"]

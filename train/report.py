@@ -9,7 +9,6 @@ from typing import Any
 
 from event_classifier.labels import DEFINITIONS, LABELS
 
-from .gate import TFIDF
 
 
 def _f(x: float) -> str:
@@ -170,7 +169,7 @@ def model_card(m: dict[str, Any]) -> str:
         "library_name: transformers",
         "pipeline_tag: text-classification",
         "tags: [multi-label, event-detection, conflict, security, news]",
-        f"base_model: sentence-transformers/all-MiniLM-L6-v2",
+        "base_model: sentence-transformers/all-MiniLM-L6-v2",
         "model-index:",
         "- name: event-classifier",
         "  results:",
