@@ -70,3 +70,28 @@ def test_train_refuses_invalid_data_and_keeps_old_checkpoint(root, tmp_path):
     assert (out / "marker").read_text() == "old"
     with pytest.raises(DataError, match="file not found"):
         train(smoke_cfg(root, tmp_path, dev_file=str(tmp_path / "missing.jsonl")))
+
+
+def test_context_mode_trains_on_text_pairs(root, tmp_path):
+    """context: true feeds the previous sentence as a text pair; predict_document passes it."""
+    from event_classifier import load, predict_document
+
+    rows = [
+        {"id": "1", "text": "Only a handful of guards were left at the compound by nightfall.", "labels": ["withdrawal"],
+         "context": "The militia began pulling its fighters out of the town on Sunday."},
+        {"id": "2", "text": "Rain fell on the capital.", "labels": [], "context": None},
+        {"id": "3", "text": "Two inmates broke out of the jail.", "labels": ["escape"]},
+        {"id": "4", "text": "Most of them were gone by morning.", "labels": ["escape"],
+         "context": "Prisoners tunnelled under the wall overnight."},
+    ] * 4
+    rows = [{**r, "id": f"{r['id']}-{i}"} for i, r in enumerate(rows)]
+    train_f = write_jsonl(tmp_path / "train.jsonl", rows)
+    cfg = smoke_cfg(root, tmp_path, train_file=str(train_f), dev_file=str(train_f), context=True)
+    train(cfg)
+    clf = load(cfg.output_dir, backend="torch")
+    assert clf.context
+    doc = predict_document("The militia left the town. Only a handful of guards were left.", classifier=clf)
+    assert len(doc.sentences) == 2
+    with_ctx = clf.predict("Only a handful of guards were left.", context="The militia left the town.").scores
+    without = clf.predict("Only a handful of guards were left.").scores
+    assert with_ctx != without  # the pair changes the input the model sees

@@ -178,6 +178,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         "epochs_run": trainer.state.epoch,
         "thresholds": thresholds,
         "device": "cuda" if cuda else "cpu",
+        "main_process": trainer.is_world_process_zero(),
     }
     if not trainer.is_world_process_zero():
         return summary
@@ -218,6 +219,8 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
 
 
 def print_summary(summary: dict[str, Any]) -> None:
+    if not summary.get("main_process", True):
+        return  # under torchrun, rank 0 reports
     print("\n=== training summary ===")
     print(f"time: {summary['train_seconds']:.0f} s on {summary['device']}"
           f" ({summary['train_samples_per_second'] or 0:.1f} train samples/s), epochs run: {summary['epochs_run']}")
