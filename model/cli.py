@@ -52,15 +52,17 @@ def _read_inputs(path: str | None, stdin: TextIO, whole: bool = False) -> Iterat
 def _cmd_predict(args: argparse.Namespace) -> int:
     from . import load
 
+    # Read and validate the input before loading the model or opening (truncating) --output,
+    # so bad input costs nothing and never clobbers an existing output file.
+    if args.text is not None:
+        records: list[dict[str, Any]] = [{"text": t} for t in args.text]
+    else:
+        # with --document a plain-text input is one article, not one text per line
+        records = list(_read_inputs(args.input, sys.stdin, whole=args.document))
     clf = load(args.checkpoint, backend=args.backend, device=args.device)
     threshold = args.threshold
     out: TextIO = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
     try:
-        if args.text is not None:
-            records: list[dict[str, Any]] = [{"text": t} for t in args.text]
-        else:
-            # with --document a plain-text input is one article, not one text per line
-            records = list(_read_inputs(args.input, sys.stdin, whole=args.document))
         if args.document:
             from .document import predict_document
 

@@ -88,3 +88,11 @@ def test_predict_document_text_file(shipped, tmp_path):
     assert {"withdrawal", "escape"} <= set(out["labels"])
     text = story.read_text()
     assert text[out["sentences"][1]["start"] : out["sentences"][1]["end"]] == "Some 40 inmates broke out of the jail."
+
+
+def test_bad_input_does_not_clobber_existing_output(tmp_path):
+    dst = tmp_path / "out.jsonl"
+    dst.write_text("previous results\n")
+    r = run(["predict", "--input", str(tmp_path / "missing.txt"), "--output", str(dst)])
+    assert r.returncode == 2
+    assert dst.read_text() == "previous results\n"

@@ -82,8 +82,9 @@ def check(data_dir: str | Path = "data", req: Requirements = Requirements(), out
     if failures:
         return failures
     for name, rows in splits.items():
-        ds = to_dataset(rows)  # the same loader training uses
-        assert ds.num_rows == len(rows)
+        n = to_dataset(rows).num_rows  # the same `datasets` loader training uses
+        if n != len(rows):
+            failures.append(f"{data_dir / name}.jsonl: datasets loaded {n} rows of {len(rows)}")
 
     p = lambda *a: print(*a, file=out)  # noqa: E731
     all_rows = [ex for rows in splits.values() for ex in rows]

@@ -107,7 +107,7 @@ def evaluate(checkpoint: str | Path = DEFAULT_CHECKPOINT, data_dir: str | Path =
     texts = {s: [e.text for e in r] for s, r in rows.items()}
 
     # The default backend is what predict() uses; torch fp32 is the reference it must match.
-    default = load(checkpoint) if checkpoint != DEFAULT_CHECKPOINT else load()
+    default = load(checkpoint)
     backends = {f"{default.backend}-{default.precision}": default}
     if default.backend != "torch":
         try:
