@@ -1,4 +1,4 @@
-"""Command line: `event-classifier predict|train|evaluate|data-check|export|bench`."""
+"""Command line: `event-classifier predict|train|evaluate|data-check|export|bench|compare`."""
 
 from __future__ import annotations
 
@@ -96,6 +96,7 @@ STAGES = {
     "data-check": ("datacheck", "validate the corpus and print its statistics"),
     "export": ("export", "export the checkpoint to ONNX fp32 and int8"),
     "bench": ("bench", "throughput, latency, cold start and memory benchmark"),
+    "compare": ("compare", "compare checkpoints on dev by subset (writes reports/ablation.*)"),
 }
 
 

@@ -29,6 +29,7 @@ from .artifacts import (
     validate_checkpoint,
     validate_onnx_dir,
 )
+from .encoding import Encoder
 from .labels import LABELS
 
 Backend = Literal["auto", "onnx", "torch"]
@@ -62,28 +63,6 @@ def check_texts(texts: object, name: str = "texts") -> tuple[list[str], bool]:
                 raise TypeError(f"{name}[{i}] is {type(t).__name__}, expected str")
         return list(texts), False
     raise TypeError(f"{name} must be a str or a list of str, got {type(texts).__name__}")
-
-
-class _Tokenizer:
-    def __init__(self, path: Path, max_length: int) -> None:
-        from tokenizers import Tokenizer
-
-        try:
-            self._tok = Tokenizer.from_file(str(path))
-        except Exception as exc:  # the Rust error text is cryptic; name the file
-            raise CheckpointError(f"{path}: cannot load tokenizer ({exc})") from None
-        self._tok.no_padding()
-        self._tok.enable_truncation(max_length=max_length)
-        self.max_length = max_length
-        self.pad_id = self._tok.token_to_id("[PAD]") or 0
-
-    def encode(self, texts: list[str], pairs: list[str | None] | None = None) -> list[tuple[list[int], list[int], bool]]:
-        if pairs is None:
-            encs = self._tok.encode_batch(texts)
-        else:
-            inputs: list[Any] = [(p, t) if p else t for t, p in zip(texts, pairs)]
-            encs = self._tok.encode_batch(inputs)
-        return [(e.ids, e.type_ids, bool(e.overflowing)) for e in encs]
 
 
 class _OnnxBackend:
@@ -225,7 +204,7 @@ class EventClassifier:
         self.metadata = meta
         self.thresholds: dict[str, float] = {k: float(meta["thresholds"][k]) for k in LABELS}
         self.context: bool = bool(meta.get("context", False))
-        self._tok = _Tokenizer(self.path / "tokenizer.json", int(meta["max_length"]))
+        self._tok = Encoder.from_file(self.path / "tokenizer.json", int(meta["max_length"]))
 
     def __repr__(self) -> str:
         return f"EventClassifier(path='{self.path}', backend='{self.backend}', precision='{self.precision}')"
@@ -352,13 +331,18 @@ def load(
 
 
 @overload
-def predict(texts: str, batch_size: int = ..., threshold: Threshold = ..., backend: Backend = ...) -> Prediction: ...
+def predict(texts: str, batch_size: int = ..., threshold: Threshold = ..., backend: Backend = ..., context: str | None = ...) -> Prediction: ...
 @overload
-def predict(texts: Sequence[str], batch_size: int = ..., threshold: Threshold = ..., backend: Backend = ...) -> list[Prediction]: ...
+def predict(
+    texts: Sequence[str], batch_size: int = ..., threshold: Threshold = ..., backend: Backend = ..., context: Sequence[str | None] | None = ...
+) -> list[Prediction]: ...
 
 
-def predict(texts: Any, batch_size: int = 32, threshold: Threshold = None, backend: Backend = "auto") -> Any:
+def predict(texts: Any, batch_size: int = 32, threshold: Threshold = None, backend: Backend = "auto", context: Any = None) -> Any:
     """Label a sentence or a list of sentences with the shipped model.
+
+    ``context`` (optional) is the sentence before each text in its article, or None; checkpoints
+    trained in context mode use it, others ignore it. For whole articles use `predict_document`.
 
     >>> from event_classifier import predict
     >>> predict("U.N. peacekeepers left the last base in the north on Sunday.").labels
@@ -367,4 +351,4 @@ def predict(texts: Any, batch_size: int = 32, threshold: Threshold = None, backe
     [['escape'], []]
     """
     check_texts(texts)  # fail on bad input before loading a model
-    return load(backend=backend).predict(texts, batch_size=batch_size, threshold=threshold)
+    return load(backend=backend).predict(texts, batch_size=batch_size, threshold=threshold, context=context)

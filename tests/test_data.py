@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from event_classifier.train.data import DataError, read_jsonl
-from event_classifier.train.datacheck import Requirements, check, near_duplicates
+from event_classifier.train.datacheck import Requirements, check, check_articles, near_duplicates
 
 from conftest import write_jsonl
 
@@ -28,6 +28,9 @@ def test_valid_file(tmp_path):
         ({"id": "b", "text": "x", "labels": "escape"}, "'labels' must be a list"),
         ({"id": "a", "text": "x", "labels": []}, "duplicate id 'a'"),
         ('["not", "an", "object"]', "expected a JSON object"),
+        ({"id": "b", "text": "x", "labels": [], "needs_context": "yes"}, "'needs_context' must be true or false"),
+        ({"id": "b", "text": "x", "labels": [], "doc": 7}, "'doc' must be a non-empty string"),
+        ({"id": "b", "text": "x", "labels": [], "source": "AP"}, "unknown key(s) ['source']"),
     ],
 )
 def test_bad_line_names_file_and_line(tmp_path, bad, message):
@@ -94,3 +97,35 @@ def test_loader_never_crashes_on_junk(tmp_path_factory, lines):
         read_jsonl(path)
     except DataError as exc:
         assert str(path) in str(exc)
+
+
+def _article(tmp_path, rows):
+    return {"train": read_jsonl(write_jsonl(tmp_path / "train.jsonl", rows))}
+
+
+def test_article_rows_in_order_pass(tmp_path):
+    rows = [
+        {"id": "1", "text": "Rebels held Kolo for a year.", "labels": [], "doc": "d1", "context": None},
+        {"id": "2", "text": "They left on Sunday.", "labels": ["withdrawal"], "doc": "d1", "needs_context": True,
+         "context": "Rebels held Kolo for a year."},
+        {"id": "3", "text": "Rain.", "labels": []},
+    ]
+    splits = _article(tmp_path, rows)
+    assert check_articles(splits) == []
+    assert splits["train"][1].doc == "d1" and splits["train"][1].needs_context
+
+
+@pytest.mark.parametrize(
+    "rows, message",
+    [
+        ([{"id": "1", "text": "A.", "labels": [], "doc": "d", "context": "Z."}], "first sentence of an article has no context"),
+        ([{"id": "1", "text": "A.", "labels": [], "doc": "d"}, {"id": "2", "text": "B.", "labels": [], "doc": "d", "context": "Q."}],
+         "context must equal the previous sentence"),
+        ([{"id": "1", "text": "A.", "labels": [], "doc": "d"}, {"id": "2", "text": "B.", "labels": []},
+          {"id": "3", "text": "C.", "labels": [], "doc": "d"}], "article 'd' is split"),
+        ([{"id": "1", "text": "A.", "labels": [], "needs_context": True}], "'needs_context' is set on a sentence with no 'doc'"),
+    ],
+)
+def test_article_faults_name_the_line(tmp_path, rows, message):
+    failures = check_articles(_article(tmp_path, rows))
+    assert any(message in f and "train.jsonl:" in f for f in failures), failures

@@ -17,7 +17,7 @@ def test_metrics_json_matches_predict(root, shipped):
     meta = json.loads((shipped / "event_classifier.json").read_text())
     assert metrics["checkpoint"]["checkpoint_id"] == meta["checkpoint_id"], "reports/ are stale: run `make evaluate`"
     rows = read_jsonl(root / "data" / "test.jsonl")
-    preds = predict([r.text for r in rows])
+    preds = predict([r.text for r in rows], context=[r.context for r in rows])
     got = [p.labels for p in preds]
     assert [sorted(g) for g in got] == [sorted(x) for x in metrics["test_predictions"]]
     y = multi_hot(rows)

@@ -12,7 +12,7 @@ from typing import Any
 from event_classifier.labels import LABELS
 
 REQUIRED_KEYS = ("id", "text", "labels")
-OPTIONAL_KEYS = ("context",)
+OPTIONAL_KEYS = ("context", "doc", "needs_context")
 MAX_REPORTED = 25
 
 
@@ -34,6 +34,10 @@ class Example:
     context: str | None = None
     source: str = ""
     """file:line, for messages."""
+    doc: str | None = None
+    """Article id for sentences written as part of an article; None for stand-alone sentences."""
+    needs_context: bool = False
+    """The annotator's mark: labels in the article differ from the sentence read alone."""
 
 
 def _check_record(obj: Any, where: str) -> list[str]:
@@ -52,6 +56,10 @@ def _check_record(obj: Any, where: str) -> list[str]:
         problems.append(f"{where}: 'text' must be a non-empty string")
     if "context" in obj and obj["context"] is not None and not isinstance(obj["context"], str):
         problems.append(f"{where}: 'context' must be a string or null")
+    if "doc" in obj and obj["doc"] is not None and (not isinstance(obj["doc"], str) or not obj["doc"].strip()):
+        problems.append(f"{where}: 'doc' must be a non-empty string or null")
+    if "needs_context" in obj and not isinstance(obj["needs_context"], bool):
+        problems.append(f"{where}: 'needs_context' must be true or false")
     labels = obj.get("labels")
     if "labels" in obj:
         if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
@@ -98,7 +106,9 @@ def read_jsonl(path: str | Path) -> list[Example]:
             problems.append(f"{where}: duplicate id '{obj['id']}' (first at line {seen_ids[obj['id']]})")
             continue
         seen_ids[obj["id"]] = lineno
-        examples.append(Example(obj["id"], obj["text"], tuple(obj["labels"]), obj.get("context"), where))
+        examples.append(
+            Example(obj["id"], obj["text"], tuple(obj["labels"]), obj.get("context"), where, obj.get("doc"), obj.get("needs_context", False))
+        )
     if problems:
         raise DataError(problems)
     if not examples:

@@ -112,6 +112,8 @@ def check(data_dir: str | Path = "data", req: Requirements = Requirements(), out
         kind = "across splits" if split_of[a.source] != split_of[b.source] else "within split"
         failures.append(f"{b.source}: near duplicate ({kind}, Jaccard {jac:.2f}) of {a.source}")
 
+    failures.extend(check_articles(splits))
+
     # statistics
     p(f"{'split':<7}{'n':>6}{'none':>7}{'multi':>7}" + "".join(f"{lab:>14}" for lab in LABELS))
     for name, rows in list(splits.items()) + [("all", all_rows)]:
@@ -146,6 +148,12 @@ def check(data_dir: str | Path = "data", req: Requirements = Requirements(), out
         stem_free[lab] = free / max(len(pos), 1)
         p(f"  {lab:<13} {free}/{len(pos)} = {stem_free[lab]:.1%}")
     p(f"near-duplicate pairs (Jaccard >= {req.near_dup_jaccard}): {len(near)}")
+    p("\narticle sentences (doc set; context = previous sentence):")
+    for name, rows in splits.items():
+        art = [ex for ex in rows if ex.doc]
+        nc = [ex for ex in art if ex.needs_context]
+        p(f"  {name:<6} {len(art):>5} sentences in {len({ex.doc for ex in art}):>3} articles; "
+          f"needs_context {len(nc)} ({sum(not ex.labels for ex in nc)} of them with no label)")
 
     # requirements
     if len(all_rows) < req.total:
@@ -167,6 +175,29 @@ def check(data_dir: str | Path = "data", req: Requirements = Requirements(), out
         failures.append(f"no-label share {none_share:.1%}, needs >= {req.none_share:.0%}")
     if len(hard) < req.hard_negatives:
         failures.append(f"{len(hard)} hard negatives, needs >= {req.hard_negatives}")
+    return failures
+
+
+def check_articles(splits: dict[str, list[Example]]) -> list[str]:
+    """Article sentences must be contiguous and in order: each row's context is the sentence before it
+    (the first has none), so training sees exactly what predict_document() will pass."""
+    failures = []
+    docs_seen: dict[str, str] = {}
+    for name, rows in splits.items():
+        prev: Example | None = None
+        for ex in rows:
+            if ex.needs_context and not ex.doc:
+                failures.append(f"{ex.source}: 'needs_context' is set on a sentence with no 'doc'")
+            if ex.doc:
+                if ex.doc in docs_seen and (prev is None or prev.doc != ex.doc):
+                    failures.append(f"{ex.source}: article '{ex.doc}' is split (also at {docs_seen[ex.doc]})")
+                docs_seen.setdefault(ex.doc, ex.source)
+                first = prev is None or prev.doc != ex.doc
+                want = None if first else prev.text
+                if ex.context != want:
+                    what = "the first sentence of an article has no context" if first else "context must equal the previous sentence of the article"
+                    failures.append(f"{ex.source}: {what}")
+            prev = ex
     return failures
 
 

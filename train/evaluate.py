@@ -96,6 +96,27 @@ def errors(rows, y: np.ndarray, probs: np.ndarray, thresholds: dict[str, float],
     return {"false_positives": fps[:k], "false_negatives": fns[:k], "n_false_positives": len(fps), "n_false_negatives": len(fns)}
 
 
+SUBSETS = {
+    "sentences": lambda ex: not ex.doc,
+    "article_sentences": lambda ex: bool(ex.doc),
+    "needs_context": lambda ex: ex.needs_context,
+}
+"""Slices reported next to the whole split: stand-alone sentences, sentences read inside an
+article, and the article sentences whose labels depend on the sentence before them."""
+
+
+def subset_metrics(rows, y: np.ndarray, pred: np.ndarray) -> dict[str, Any]:
+    out = {}
+    for name, keep in SUBSETS.items():
+        idx = np.array([i for i, ex in enumerate(rows) if keep(ex)], dtype=int)
+        if len(idx) == 0:
+            continue
+        m = multilabel_metrics(y[idx], pred[idx])
+        out[name] = {"n": int(len(idx)), "micro_f1": m["micro_f1"], "macro_f1": m["macro_f1"],
+                     "exact_match": float((y[idx] == pred[idx]).all(axis=1).mean())}
+    return out
+
+
 def evaluate(checkpoint: str | Path = DEFAULT_CHECKPOINT, data_dir: str | Path = "data", out: str | Path = "reports/metrics.json") -> dict[str, Any]:
     from event_classifier import load
 
@@ -105,6 +126,7 @@ def evaluate(checkpoint: str | Path = DEFAULT_CHECKPOINT, data_dir: str | Path =
     rows = {s: read_jsonl(data_dir / f"{s}.jsonl") for s in ("train", "dev", "test")}
     y = {s: multi_hot(r) for s, r in rows.items()}
     texts = {s: [e.text for e in r] for s, r in rows.items()}
+    contexts = {s: [e.context for e in r] for s, r in rows.items()}
 
     # The default backend is what predict() uses; torch fp32 is the reference it must match.
     default = load(checkpoint)
@@ -127,7 +149,11 @@ def evaluate(checkpoint: str | Path = DEFAULT_CHECKPOINT, data_dir: str | Path =
         "backends": {},
         "baselines": {},
     }
-    probs_by_backend = {name: {s: clf.scores(texts[s], batch_size=64)[0] for s in ("dev", "test")} for name, clf in backends.items()}
+    result["context_mode"] = default.context
+    probs_by_backend = {
+        name: {s: clf.scores(texts[s], batch_size=64, contexts=contexts[s] if clf.context else None)[0] for s in ("dev", "test")}
+        for name, clf in backends.items()
+    }
     probs = probs_by_backend[result["default_backend"]]
     for s in ("dev", "test"):
         pred = apply_thresholds(probs[s], thresholds)
@@ -138,6 +164,7 @@ def evaluate(checkpoint: str | Path = DEFAULT_CHECKPOINT, data_dir: str | Path =
         m["confusion"] = {lab: {"tn": int(((1 - y[s][:, i]) & (1 - pred[:, i])).sum()), "fp": int(((1 - y[s][:, i]) & pred[:, i]).sum()),
                                 "fn": int((y[s][:, i] & (1 - pred[:, i])).sum()), "tp": int((y[s][:, i] & pred[:, i]).sum())}
                           for i, lab in enumerate(LABELS)}
+        m["subsets"] = subset_metrics(rows[s], y[s], pred)
         result["splits"][s] = m
     result["errors"] = errors(rows["test"], y["test"], probs["test"], thresholds)
     # per-sentence predictions: lets a test check that these numbers are what predict() gives

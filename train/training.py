@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from event_classifier.artifacts import METADATA_FILE
+from event_classifier.encoding import Encoder
 from event_classifier.labels import LABELS
 
 from .config import TrainConfig
@@ -89,17 +90,14 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
     # The base tokenizer.json pads everything to 128 tokens; pad per batch instead.
     tokenizer.backend_tokenizer.no_padding()
 
+    # the same Encoder predict() uses, so context pairs are built and truncated identically
+    encoder = Encoder(tokenizer.backend_tokenizer, cfg.max_length)
+
     def encode(batch: dict[str, list]) -> dict[str, list]:
-        if cfg.context:
-            out: dict[str, list] = {"input_ids": [], "attention_mask": [], "token_type_ids": []}
-            for ctx, text in zip(batch["context"], batch["text"]):
-                enc = tokenizer(ctx, text, truncation=True, max_length=cfg.max_length) if ctx else tokenizer(
-                    text, truncation=True, max_length=cfg.max_length
-                )
-                for k in out:
-                    out[k].append(enc[k])
-            return out
-        return tokenizer(batch["text"], truncation=True, max_length=cfg.max_length)
+        contexts = [c or None for c in batch["context"]] if cfg.context else None
+        encs = encoder.encode(batch["text"], contexts)
+        return {"input_ids": [e[0] for e in encs], "token_type_ids": [e[1] for e in encs],
+                "attention_mask": [[1] * len(e[0]) for e in encs]}
 
     cols = ["id", "text", "context"]
     train_ds = to_dataset(train_rows).map(encode, batched=True, remove_columns=cols)
