@@ -47,9 +47,22 @@ def agreement(data_dir: str | Path = "data") -> dict:
             problems.append(i)
     if problems:
         raise ValueError(f"adjudication log does not match the data for ids {problems[:10]}")
+    out = _stats(ids, test, second, adjud)
+    art = [i for i in ids if test[i].doc]
+    if art:
+        # article sentences are labelled in context, a harder task: report them on their own too
+        out["article_sentences"] = _stats(art, test, second, adjud)
+        out["standalone_sentences"] = _stats([i for i in ids if not test[i].doc], test, second, adjud)
+    return out
+
+
+def _stats(ids: list[str], test: dict, second: dict, adjud: dict) -> dict:
+    from sklearn.metrics import cohen_kappa_score
+
     a = np.array([[lab in (adjud[i]["first"] if i in adjud else test[i].labels) for lab in LABELS] for i in ids], dtype=int)
     b = np.array([[lab in second[i] for lab in LABELS] for i in ids], dtype=int)
     final = np.array([[lab in test[i].labels for lab in LABELS] for i in ids], dtype=int)
+    rel = [adjud[i] for i in ids if i in adjud]
     out = {
         "n_sentences": len(ids),
         "per_label": {
@@ -63,9 +76,9 @@ def agreement(data_dir: str | Path = "data") -> dict:
             for k, lab in enumerate(LABELS)
         },
         "exact_label_set_agreement": float((a == b).all(axis=1).mean()),
-        "n_disagreements": len(adjud),
-        "adjudication_kept_first": sum(sorted(r["final"]) == sorted(r["first"]) for r in adjud.values()),
-        "adjudication_took_second": sum(sorted(r["final"]) == sorted(r["second"]) for r in adjud.values()),
+        "n_disagreements": len(rel),
+        "adjudication_kept_first": sum(sorted(r["final"]) == sorted(r["first"]) for r in rel),
+        "adjudication_took_second": sum(sorted(r["final"]) == sorted(r["second"]) for r in rel),
     }
     out["mean_kappa"] = float(np.mean([v["cohen_kappa"] for v in out["per_label"].values()]))
     return out
@@ -86,11 +99,15 @@ def main(argv: list[str] | None = None) -> int:
     from .datacheck import replace_block
 
     table = [f"{res['n_sentences']} test sentences labelled twice; {res['n_disagreements']} disagreements adjudicated "
-             f"({res['adjudication_kept_first']} kept the first label set, {res['adjudication_took_second']} took the second's).",
-             "", "| label | Cohen's kappa | raw agreement | 1st annotator positives | 2nd annotator positives |", "|---|---:|---:|---:|---:|"]
+             f"({res['adjudication_kept_first']} kept the first label set, {res['adjudication_took_second']} took the second's).", ""]
+    parts = [("all", res)] + [(k.replace("_", " "), res[k]) for k in ("standalone_sentences", "article_sentences") if k in res]
+    table += ["| label | " + " | ".join(f"kappa, {name} (n={r['n_sentences']})" for name, r in parts) + " | 1st / 2nd annotator positives (all) |",
+              "|---|" + "---:|" * (len(parts) + 1)]
     for lab, v in res["per_label"].items():
-        table.append(f"| {lab} | {v['cohen_kappa']:.3f} | {v['raw_agreement']:.3f} | {v['first_positives']} | {v['second_positives']} |")
-    table.append(f"\nExact label-set agreement: {res['exact_label_set_agreement']:.3f}; mean kappa {res['mean_kappa']:.3f}.")
+        table.append(f"| {lab} | " + " | ".join(f"{r['per_label'][lab]['cohen_kappa']:.3f}" for _, r in parts)
+                     + f" | {v['first_positives']} / {v['second_positives']} |")
+    table.append("| exact label-set agreement | " + " | ".join(f"{r['exact_label_set_agreement']:.3f}" for _, r in parts) + " | |")
+    table.append(f"\nMean kappa (all): {res['mean_kappa']:.3f}.")
     replace_block(Path(args.data_dir) / "README.md", "agreement", "\n".join(table))
     return 0
 

@@ -137,7 +137,9 @@ def eval_md(m: dict[str, Any]) -> str:
             f"| {name} | {_f(s['micro_f1'])} {_ci(s['bootstrap']['micro_f1'])} | {_f(s['macro_f1'])} {_ci(s['bootstrap']['macro_f1'])} | "
             f"{_f(s['samples_f1'])} | {_f(s['subset_accuracy'])} | {s['hamming_loss']:.4f} |"
         )
-    out += ["", "Dev is where thresholds were tuned, so its figures are optimistic.", "", "## Backends (test)", "",
+    out += ["", "Dev is where thresholds were tuned, so its figures are optimistic.", ""]
+    out += subset_table(m)
+    out += ["## Backends (test)", "",
             "| backend | micro F1 | macro F1 | label sets identical to torch | max score difference |", "|---|---:|---:|---:|---:|"]
     for name, b in m["backends"].items():
         agree = b.get("label_agreement_with_torch")
@@ -153,6 +155,29 @@ def eval_md(m: dict[str, Any]) -> str:
             out.append(f"| {e['score']:.3f} | {e['label']} | {', '.join(e['gold']) or '—'} | {text} |")
         out.append("")
     return "\n".join(out)
+
+
+SUBSET_NAMES = {
+    "sentences": "stand-alone sentences",
+    "article_sentences": "sentences inside articles",
+    "needs_context": "article sentences whose labels depend on the previous sentence",
+}
+
+
+def subset_table(m: dict[str, Any]) -> list[str]:
+    if not any(m["splits"][s].get("subsets") for s in ("test", "dev")):
+        return []
+    ctx = "the previous sentence given as context" if m.get("context_mode") else "no context (sentence only)"
+    out = ["## By subset", "", f"The model reads each sentence with {ctx}.", "",
+           "| subset | test n | test micro F1 | test macro F1 | test exact match | dev n | dev micro F1 |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for key, name in SUBSET_NAMES.items():
+        t = m["splits"]["test"].get("subsets", {}).get(key)
+        d = m["splits"]["dev"].get("subsets", {}).get(key)
+        if t is None:
+            continue
+        out.append(f"| {name} | {t['n']} | {_f(t['micro_f1'])} | {_f(t['macro_f1'])} | {_f(t['exact_match'])} | "
+                   f"{d['n'] if d else ''} | {_f(d['micro_f1']) if d else ''} |")
+    return out + [""]
 
 
 def model_card(m: dict[str, Any]) -> str:
@@ -216,14 +241,25 @@ def model_card(m: dict[str, Any]) -> str:
         "",
         "- For triage and search over English news about conflict, detention and displacement; a human should "
         "check any result that matters.",
-        "- Sentence-level only: a sentence whose event is only clear from its neighbours may be missed "
-        "(`predict_document` labels each sentence of an article).",
+        context_limits(m),
         "- The corpus was written for this project, not sampled from real wire copy; figures on real news will differ, "
         "typically lower. Other languages are not supported.",
         "- Scores are not probabilities of truth; see the calibration figures in reports/eval.md.",
         "",
     ]
     return "\n".join(meta + body)
+
+
+def context_limits(m: dict[str, Any]) -> str:
+    sub = m["splits"]["test"].get("subsets", {}).get("needs_context")
+    if m.get("context_mode"):
+        fig = f" (micro F1 {_f(sub['micro_f1'])} on the {sub['n']} such test sentences)" if sub else ""
+        return ("- Context mode: trained with the previous sentence as a text pair, so `predict_document` can label a "
+                f"sentence whose event is only clear from the sentence before it{fig}; `predict()` on a lone sentence "
+                "gets no context, and references further back than one sentence are not seen.")
+    fig = f" (micro F1 {_f(sub['micro_f1'])} on the {sub['n']} such test sentences)" if sub else ""
+    return ("- Sentence-level only: a sentence whose event is only clear from its neighbours may be missed"
+            f"{fig}; `predict_document` labels each sentence of an article.")
 
 
 def update_readme(m: dict[str, Any], readme: Path) -> None:
