@@ -10,7 +10,7 @@ CONFIG ?= configs/train.yaml
 RESUME ?=
 TORCH_VERSION ?= 2.13.0
 
-.PHONY: help install data-check train evaluate export bench test test-fast clean
+.PHONY: help install data-check train evaluate export bench ablation test test-fast clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -41,6 +41,10 @@ evaluate: $(STAMP) ## metrics.json, eval.md, plots, model card; fails below conf
 
 bench: $(STAMP) ## throughput / latency / cold start / memory; writes reports/bench.{md,json}
 	$(PY) -m event_classifier.train.bench
+
+ablation: $(STAMP) ## train configs/ablation.yaml (context off/on) and compare it with the shipped model on dev
+	$(PY) -m event_classifier.cli train --config configs/ablation.yaml
+	$(PY) -m event_classifier.train.compare shipped=model/checkpoint ablation=.runs/ablation/checkpoint --reports reports --readme README.md
 
 test: $(STAMP) ## run all tests, slow ones included (as CI does)
 	$(PY) -m pytest -q

@@ -46,6 +46,8 @@ def _read_inputs(path: str | None, stdin: TextIO, whole: bool = False) -> Iterat
             raise UsageError(f"{name}:{lineno}: malformed JSON ({exc.msg})") from None
         if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
             raise UsageError(f"{name}:{lineno}: expected an object with a string 'text'")
+        if obj.get("context") is not None and not isinstance(obj["context"], str):
+            raise UsageError(f"{name}:{lineno}: 'context' must be a string or null")
         yield obj
 
 
@@ -67,10 +69,12 @@ def _cmd_predict(args: argparse.Namespace) -> int:
             from .document import predict_document
 
             for rec in records:
-                doc = predict_document(rec["text"], classifier=clf, threshold=threshold)
+                doc = predict_document(rec["text"], classifier=clf, threshold=threshold, use_context=not args.no_context)
                 out.write(json.dumps({**{k: v for k, v in rec.items() if k != "text"}, **doc.to_dict()}, ensure_ascii=False) + "\n")
         else:
-            preds = clf.predict([r["text"] for r in records], batch_size=args.batch_size, threshold=threshold)
+            # a JSONL "context" field (the previous sentence) is used by context-mode checkpoints
+            contexts = [r.get("context") for r in records] if any("context" in r for r in records) else None
+            preds = clf.predict([r["text"] for r in records], batch_size=args.batch_size, threshold=threshold, context=contexts)
             for rec, pred in zip(records, preds):
                 out.write(json.dumps({**rec, **pred.to_dict()}, ensure_ascii=False) + "\n")
         out.flush()
@@ -121,6 +125,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input", "-i", help="file.jsonl (objects with 'text') or file.txt (one text per line)")
     p.add_argument("--output", "-o", help="output .jsonl (default: stdout)")
     p.add_argument("--document", action="store_true", help="treat each input as an article: split into sentences")
+    p.add_argument("--no-context", action="store_true",
+                   help="with --document: read each sentence alone, not with the sentence before it")
     p.add_argument("--threshold", type=float, default=None, help="one threshold for all labels (default: tuned per label)")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--backend", choices=["auto", "onnx", "torch"], default="auto")

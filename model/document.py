@@ -77,22 +77,28 @@ def predict_document(
     classifier: EventClassifier | None = None,
     batch_size: int = 32,
     threshold: Threshold = None,
+    use_context: bool = True,
 ) -> DocumentResult:
     """Split an article into sentences and label each one.
 
     Checkpoints trained with context (metadata ``context: true``) get the previous sentence as a
-    text pair, so "Only a handful of guards were left..." is read after its neighbour.
+    text pair, so "Only a handful of guards were left..." is read after its neighbour. Such a model
+    also tends to repeat its neighbour's labels on a sentence that reports nothing (see "label echo"
+    in reports/eval.md); ``use_context=False`` reads every sentence alone instead.
 
-    >>> doc = predict_document("QAMISHLI, Syria (AP) — U.S. troops left the base. Rain fell.")
-    >>> [(s.text, s.prediction.labels) for s in doc.sentences]
-    [('QAMISHLI, Syria (AP) — U.S. troops left the base.', ['withdrawal']), ('Rain fell.', [])]
+    >>> doc = predict_document("QAMISHLI, Syria (AP) — Prisoners tunnelled out of the city jail overnight. "
+    ...                        "Four of them were caught by noon. Rain fell.")
+    >>> [(s.text, s.prediction.labels) for s in doc.sentences][:2]
+    [('QAMISHLI, Syria (AP) — Prisoners tunnelled out of the city jail overnight.', ['escape']), ('Four of them were caught by noon.', ['escape'])]
+    >>> [s.prediction.labels for s in predict_document("U.S. troops left the base. Rain fell.", use_context=False).sentences]
+    [['withdrawal'], []]
     """
     if not isinstance(text, str):
         raise TypeError(f"predict_document() expects a str, got {type(text).__name__}")
     clf = classifier or load()
     spans = split_sentences(text)
     sentences = [text[a:b] for a, b in spans]
-    context = [None] + sentences[:-1] if clf.context else None
+    context = [None] + sentences[:-1] if clf.context and use_context else None
     preds = clf.predict(sentences, batch_size=batch_size, threshold=threshold, context=context) if sentences else []
     results = [SentenceResult(a, b, p) for (a, b), p in zip(spans, preds)]
     found = {lab for p in preds for lab in p.labels}

@@ -349,6 +349,9 @@ def predict(texts: Any, batch_size: int = 32, threshold: Threshold = None, backe
     ['withdrawal']
     >>> [p.labels for p in predict(["Two inmates broke out of the jail.", "Rain is expected."])]
     [['escape'], []]
+    >>> predict("The handover took place at the border crossing on Friday.",
+    ...         context="The two clubs agreed a fee for the striker last week.").labels
+    []
     """
     check_texts(texts)  # fail on bad input before loading a model
     return load(backend=backend).predict(texts, batch_size=batch_size, threshold=threshold, context=context)

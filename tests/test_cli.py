@@ -11,7 +11,7 @@ def run(args, **kw):
     return subprocess.run(CLI + args, capture_output=True, text=True, **kw)
 
 
-@pytest.mark.parametrize("cmd", [[], ["predict"], ["train"], ["evaluate"], ["data-check"], ["export"], ["bench"]])
+@pytest.mark.parametrize("cmd", [[], ["predict"], ["train"], ["evaluate"], ["data-check"], ["export"], ["bench"], ["compare"]])
 def test_help(cmd):
     r = run(cmd + ["--help"])
     assert r.returncode == 0, r.stderr
@@ -66,6 +66,19 @@ def test_malformed_jsonl_names_line(tmp_path):
     assert r.returncode == 2 and f"{src}:2: malformed JSON" in r.stderr
 
 
+def test_jsonl_context_field(shipped, tmp_path):
+    src = tmp_path / "in.jsonl"
+    rows = [{"text": "Four of them were caught by noon.", "context": "Prisoners tunnelled out of the jail overnight."},
+            {"text": "Rain.", "context": None}]
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    r = run(["predict", "--input", str(src)])
+    assert r.returncode == 0, r.stderr
+    assert [json.loads(l)["context"] for l in r.stdout.splitlines()] == [rows[0]["context"], None]
+    src.write_text(json.dumps({"text": "x", "context": 3}) + "\n")
+    r = run(["predict", "--input", str(src)])
+    assert r.returncode == 2 and f"{src}:1: 'context' must be a string or null" in r.stderr
+
+
 def test_broken_pipe(shipped, tmp_path):
     src = tmp_path / "in.txt"
     src.write_text("Troops left the base.\n" * 3000)
@@ -96,3 +109,12 @@ def test_bad_input_does_not_clobber_existing_output(tmp_path):
     r = run(["predict", "--input", str(tmp_path / "missing.txt"), "--output", str(dst)])
     assert r.returncode == 2
     assert dst.read_text() == "previous results\n"
+
+
+def test_document_no_context_flag(shipped, tmp_path):
+    src = tmp_path / "story.txt"
+    src.write_text("Prisoners tunnelled out of the Kala jail overnight. Four of them were caught by noon.\n")
+    outs = [run(["predict", "--document", "--input", str(src)] + extra) for extra in ([], ["--no-context"])]
+    assert all(r.returncode == 0 for r in outs), [r.stderr for r in outs]
+    docs = [json.loads(r.stdout) for r in outs]
+    assert [len(d["sentences"]) for d in docs] == [2, 2]

@@ -129,3 +129,18 @@ def test_article_rows_in_order_pass(tmp_path):
 def test_article_faults_name_the_line(tmp_path, rows, message):
     failures = check_articles(_article(tmp_path, rows))
     assert any(message in f and "train.jsonl:" in f for f in failures), failures
+
+
+def test_random_context_keeps_labels_and_articles(tmp_path):
+    from event_classifier.train.data import add_random_context
+
+    rows = [{"id": f"s{i}", "text": f"Sentence number {i}.", "labels": ["escape"] if i % 2 else []} for i in range(20)]
+    rows += [{"id": "a1", "text": "Art one.", "labels": [], "doc": "d"},
+             {"id": "a2", "text": "Art two.", "labels": ["transfer"], "doc": "d", "context": "Art one."}]
+    ex = read_jsonl(write_jsonl(tmp_path / "t.jsonl", rows))
+    out = add_random_context(ex, 0.5, seed=1)
+    assert [e.labels for e in out] == [e.labels for e in ex] and [e.id for e in out] == [e.id for e in ex]
+    given = [e for e in out if not e.doc and e.context]
+    assert len(given) == 10 and all(e.context != e.text and e.context.startswith("Sentence") for e in given)
+    assert out[-2:] == ex[-2:]  # article rows keep their real context
+    assert add_random_context(ex, 0.5, seed=1) == out  # seeded

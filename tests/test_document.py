@@ -49,3 +49,16 @@ def test_bad_document_type():
 
 def test_empty_document(shipped):
     assert predict_document("   ").sentences == []
+
+
+def test_context_passed_only_when_wanted(shipped):
+    from event_classifier import load
+
+    clf = load()
+    first, second = "Prisoners tunnelled out of the Kala jail overnight.", "Four of them were caught by noon."
+    doc = predict_document(f"{first} {second}")
+    alone = predict_document(f"{first} {second}", use_context=False)
+    paired = clf.predict(second, context=first) if clf.context else clf.predict(second)
+    assert doc.sentences[1].prediction.scores == paired.scores
+    assert alone.sentences[1].prediction.scores == clf.predict(second).scores
+    assert doc.sentences[0].prediction.scores == alone.sentences[0].prediction.scores  # the lede has no context

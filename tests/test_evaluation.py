@@ -57,3 +57,19 @@ def test_gate_fails_for_zeroed_classifier_head(root, ckpt_copy, tmp_path):
     failures = check_gate(metrics, root / "configs" / "gate.yaml")
     assert any("micro-F1" in f for f in failures)
     assert any("does not beat the TF-IDF baseline" in f for f in failures)
+
+
+def test_gate_subset_floor(tmp_path):
+    gate = tmp_path / "gate.yaml"
+    gate.write_text("test_micro_f1: 0.5\ntest_label_f1: {withdrawal: 0, transfer: 0, escape: 0, repatriation: 0}\n"
+                    "test_subset_micro_f1: {needs_context: 0.7, article_sentences: 0.5}\n")
+    per = {lab: {"f1": 0.9} for lab in LABELS}
+    metrics = {"splits": {"test": {"micro_f1": 0.9, "macro_f1": 0.9, "per_label": per,
+                                   "subsets": {"needs_context": {"micro_f1": 0.6}}}},
+               "baselines": {"TF-IDF + logistic regression": {"micro_f1": 0.8, "macro_f1": 0.8}}}
+    failures = check_gate(metrics, gate)
+    assert any("'needs_context' 0.6000 < floor 0.7" in f for f in failures)
+    assert any("subset 'article_sentences' is missing" in f for f in failures)
+    metrics["splits"]["test"]["subsets"]["needs_context"]["micro_f1"] = 0.75
+    metrics["splits"]["test"]["subsets"]["article_sentences"] = {"micro_f1": 0.8}
+    assert check_gate(metrics, gate) == []

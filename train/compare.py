@@ -10,12 +10,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .data import multi_hot, read_jsonl
-from .evaluate import subset_metrics
+from .evaluate import SUBSETS, subset_metrics
 from .metrics import apply_thresholds, multilabel_metrics
 
+N_BOOT = 1000
+SEED = 12345
 
-def score_checkpoint(path: str | Path, rows, use_context: bool | None = None) -> dict[str, Any]:
+
+def score_checkpoint(path: str | Path, rows, use_context: bool | None = None) -> tuple[dict[str, Any], np.ndarray]:
     """Metrics of one checkpoint on `rows` with its own dev-tuned thresholds (torch fp32, the
     reference backend, so quantization does not blur the comparison)."""
     from event_classifier import load
@@ -36,25 +41,54 @@ def score_checkpoint(path: str | Path, rows, use_context: bool | None = None) ->
         "macro_f1": m["macro_f1"],
         "per_label_f1": {lab: v["f1"] for lab, v in m["per_label"].items()},
         "subsets": subset_metrics(rows, y, pred),
-    }
+    }, pred
+
+
+def _micro(y: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    """Micro F1 per bootstrap row; y and pred are (B, n, L)."""
+    tp = (y & pred).sum(axis=(1, 2))
+    wrong = (y ^ pred).sum(axis=(1, 2))
+    return 2 * tp / np.maximum(2 * tp + wrong, 1)
+
+
+def paired_difference(y: np.ndarray, ref: np.ndarray, other: np.ndarray, n_boot: int = N_BOOT, seed: int = SEED) -> dict[str, Any]:
+    """Micro-F1 of `other` minus `ref` on the same rows, with a 95% paired bootstrap interval."""
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(y), size=(n_boot, len(y)))
+    diff = _micro(y[idx], other[idx]) - _micro(y[idx], ref[idx])
+    point = float(_micro(y[None], other[None])[0] - _micro(y[None], ref[None])[0])
+    return {"difference": point, "ci95": [float(np.percentile(diff, 2.5)), float(np.percentile(diff, 97.5))], "n_resamples": n_boot}
 
 
 def compare(checkpoints: dict[str, str], dev_file: str | Path) -> dict[str, Any]:
+    """Score each checkpoint on dev; every later run gets a paired bootstrap interval for its
+    micro-F1 difference from the first, on the whole split and on each subset."""
     rows = read_jsonl(dev_file)
-    runs = {}
+    y = multi_hot(rows)
+    runs, preds = {}, {}
     for name, path in checkpoints.items():
-        runs[name] = score_checkpoint(path, rows)
+        runs[name], preds[name] = score_checkpoint(path, rows)
         if runs[name]["trained_with_context"]:
             # the same weights with the context withheld: what predict() on single sentences gets
-            runs[f"{name} (no context given)"] = score_checkpoint(path, rows, use_context=False)
-    return {"split": str(dev_file), "n": len(rows), "runs": runs}
+            key = f"{name} (no context given)"
+            runs[key], preds[key] = score_checkpoint(path, rows, use_context=False)
+    ref = next(iter(runs))
+    masks = {"all": np.ones(len(rows), dtype=bool)} | {k: np.array([keep(ex) for ex in rows]) for k, keep in SUBSETS.items()}
+    for name in runs:
+        if name == ref:
+            continue
+        runs[name]["vs_" + ref] = {k: paired_difference(y[m], preds[ref][m], preds[name][m]) for k, m in masks.items() if m.any()}
+    return {"split": str(dev_file), "n": len(rows), "reference": ref, "runs": runs}
 
 
 def to_markdown(result: dict[str, Any]) -> str:
     runs = result["runs"]
-    subsets = sorted({k for r in runs.values() for k in r["subsets"]}, key=["sentences", "article_sentences", "needs_context"].index)
+    order = ["sentences", "article_sentences", "needs_context"]
+    subsets = [k for k in order if any(k in r["subsets"] for r in runs.values())]
+    echo_n = next(iter(runs.values()))["subsets"].get("label_echo", {}).get("n")
     head = "| run | context in training | context given | micro F1 | macro F1 | " + " | ".join(
-        f"{s} micro F1 (n={next(iter(runs.values()))['subsets'][s]['n']})" for s in subsets) + " |"
+        f"{s} micro F1 (n={next(iter(runs.values()))['subsets'][s]['n']})" for s in subsets) + " |" + (
+        f" label echo (n={echo_n}) |" if echo_n else "")
     lines = [
         "# Ablation on dev",
         "",
@@ -62,13 +96,28 @@ def to_markdown(result: dict[str, Any]) -> str:
         "thresholds tuned on dev during training, torch fp32. F1 in %.",
         "",
         head,
-        "|" + "---|" * (5 + len(subsets)),
+        "|" + "---|" * (5 + len(subsets) + bool(echo_n)),
     ]
     for name, r in runs.items():
         cells = [name, "yes" if r["trained_with_context"] else "no", "yes" if r["given_context"] else "no",
                  f"{100 * r['micro_f1']:.1f}", f"{100 * r['macro_f1']:.1f}"]
         cells += [f"{100 * r['subsets'][s]['micro_f1']:.1f}" for s in subsets]
+        if echo_n:
+            cells.append(f"{100 * r['subsets']['label_echo']['share_with_a_label']:.0f}%")
         lines.append("| " + " | ".join(cells) + " |")
+    if echo_n:
+        lines += ["", "Label echo: share of article sentences with no label, right after a sentence with one, that "
+                  "the model gives a label anyway (lower is better)."]
+    ref = result.get("reference")
+    others = [(n, r) for n, r in runs.items() if f"vs_{ref}" in r]
+    if others:
+        lines += ["", f"Micro-F1 difference from `{ref}` in points, 95% paired bootstrap interval "
+                  f"({next(iter(others))[1][f'vs_{ref}']['all']['n_resamples']} resamples of rows):", "",
+                  "| run | all | " + " | ".join(subsets) + " |", "|---|" + "---|" * (1 + len(subsets))]
+        for name, r in others:
+            d = r[f"vs_{ref}"]
+            cell = lambda k: f"{100 * d[k]['difference']:+.1f} [{100 * d[k]['ci95'][0]:+.1f}, {100 * d[k]['ci95'][1]:+.1f}]"  # noqa: E731
+            lines.append(f"| {name} | {cell('all')} | " + " | ".join(cell(s) for s in subsets) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -77,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("checkpoints", nargs="+", metavar="NAME=PATH", help="checkpoints to compare")
     ap.add_argument("--dev-file", default="data/dev.jsonl")
     ap.add_argument("--reports", default="reports")
+    ap.add_argument("--readme", default=None, help="also refresh the <!-- ablation --> block of this Markdown file")
     args = ap.parse_args(argv)
     named = {}
     for item in args.checkpoints:
@@ -90,6 +140,10 @@ def main(argv: list[str] | None = None) -> int:
     (out / "ablation.json").write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     md = to_markdown(result)
     (out / "ablation.md").write_text(md, encoding="utf-8")
+    if args.readme:
+        from .datacheck import replace_block
+
+        replace_block(Path(args.readme), "ablation", md.split("\n", 2)[2].replace("Generated by", "_Generated by", 1).replace("F1 in %.", "F1 in %._", 1))
     print(md)
     return 0
 

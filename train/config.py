@@ -45,6 +45,9 @@ class TrainConfig:
     max_dev_samples: int | None = None
     context: bool = False
     """Feed the previous sentence as a text pair (needs a 'context' field in the data)."""
+    context_augment: float = 0.0
+    """Context mode only: share of stand-alone training sentences given an unrelated training sentence
+    as context (labels unchanged), so the model learns that labels come from the sentence itself."""
     logging_steps: int = 20
     save_fp16: bool = True
     threads: int | None = None
@@ -110,6 +113,8 @@ def load_config(path: str | Path, **overrides: Any) -> TrainConfig:
         if key not in known:
             raise ConfigError(f"{source}: unknown config key '{key}' (known keys: {', '.join(sorted(known))})")
         values[key] = _check_type(key, value, source)
+        if key == "context_augment" and not 0.0 <= values[key] <= 1.0:
+            raise ConfigError(f"{source}: key 'context_augment' must be between 0 and 1, got {value!r}")
     return TrainConfig(**values)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -114,6 +115,30 @@ def read_jsonl(path: str | Path) -> list[Example]:
     if not examples:
         raise DataError([f"{path}: no examples"])
     return examples
+
+
+def add_random_context(examples: list[Example], fraction: float, seed: int) -> list[Example]:
+    """Give `fraction` of the stand-alone sentences another stand-alone sentence as context.
+
+    Their labels stay the same: those sentences were written to be read alone. Without this, a
+    context-mode model learns to copy labels from the previous sentence onto sentences that report
+    nothing ("Rain fell." after a pullout)."""
+    import random
+
+    rng = random.Random(seed)
+    alone = [i for i, e in enumerate(examples) if not e.doc and not e.context]
+    if len(alone) < 2 or fraction <= 0:
+        return list(examples)
+    chosen = set(rng.sample(alone, round(fraction * len(alone))))
+    out = []
+    for i, e in enumerate(examples):
+        if i in chosen:
+            j = i
+            while j == i:
+                j = alone[rng.randrange(len(alone))]
+            e = dataclasses.replace(e, context=examples[j].text)
+        out.append(e)
+    return out
 
 
 def to_dataset(examples: list[Example]):  # -> datasets.Dataset

@@ -105,8 +105,18 @@ SUBSETS = {
 article, and the article sentences whose labels depend on the sentence before them."""
 
 
+def echo_rows(rows) -> list[int]:
+    """Article sentences with no label right after a sentence that has one: where a context model
+    may wrongly copy the previous sentence's labels."""
+    return [i for i in range(1, len(rows)) if rows[i].doc and rows[i].doc == rows[i - 1].doc
+            and not rows[i].labels and rows[i - 1].labels]
+
+
 def subset_metrics(rows, y: np.ndarray, pred: np.ndarray) -> dict[str, Any]:
-    out = {}
+    out: dict[str, Any] = {}
+    echo = echo_rows(rows)
+    if echo:
+        out["label_echo"] = {"n": len(echo), "share_with_a_label": float(pred[echo].any(axis=1).mean())}
     for name, keep in SUBSETS.items():
         idx = np.array([i for i, ex in enumerate(rows) if keep(ex)], dtype=int)
         if len(idx) == 0:
@@ -144,7 +154,9 @@ def evaluate(checkpoint: str | Path = DEFAULT_CHECKPOINT, data_dir: str | Path =
         "default_backend": f"{default.backend}-{default.precision}",
         "thresholds": thresholds,
         "labels": list(LABELS),
-        "data": {s: {"file": str(data_dir / f"{s}.jsonl"), "sha256": file_sha256(data_dir / f"{s}.jsonl"), "n": len(r)} for s, r in rows.items()},
+        "data": {s: {"file": str(data_dir / f"{s}.jsonl"), "sha256": file_sha256(data_dir / f"{s}.jsonl"), "n": len(r),
+                     "article_sentences": sum(bool(e.doc) for e in r), "articles": len({e.doc for e in r if e.doc})}
+                 for s, r in rows.items()},
         "splits": {},
         "backends": {},
         "baselines": {},

@@ -14,7 +14,7 @@ def check_gate(metrics: dict[str, Any], gate_file: str | Path) -> list[str]:
     import yaml
 
     floors = yaml.safe_load(Path(gate_file).read_text(encoding="utf-8")) or {}
-    unknown = set(floors) - {"test_micro_f1", "test_label_f1"}
+    unknown = set(floors) - {"test_micro_f1", "test_label_f1", "test_subset_micro_f1"}
     if unknown:
         return [f"{gate_file}: unknown key(s) {sorted(unknown)}"]
     test = metrics["splits"]["test"]
@@ -25,6 +25,13 @@ def check_gate(metrics: dict[str, Any], gate_file: str | Path) -> list[str]:
         f1, floor = test["per_label"][lab]["f1"], floors["test_label_f1"][lab]
         if f1 < floor:
             failures.append(f"test F1 of '{lab}' {f1:.4f} < floor {floor}")
+    # subsets (e.g. sentences that need their neighbour) guard context mode
+    for name, floor in (floors.get("test_subset_micro_f1") or {}).items():
+        sub = test.get("subsets", {}).get(name)
+        if sub is None:
+            failures.append(f"test subset '{name}' is missing from metrics.json")
+        elif sub["micro_f1"] < floor:
+            failures.append(f"test micro-F1 on '{name}' {sub['micro_f1']:.4f} < floor {floor}")
     base = metrics["baselines"][TFIDF]
     for avg in ("micro_f1", "macro_f1"):
         if test[avg] <= base[avg]:

@@ -177,6 +177,10 @@ def subset_table(m: dict[str, Any]) -> list[str]:
             continue
         out.append(f"| {name} | {t['n']} | {_f(t['micro_f1'])} | {_f(t['macro_f1'])} | {_f(t['exact_match'])} | "
                    f"{d['n'] if d else ''} | {_f(d['micro_f1']) if d else ''} |")
+    echo = m["splits"]["test"].get("subsets", {}).get("label_echo")
+    if echo:
+        out += ["", f"Label echo: of the {echo['n']} test article sentences with no label that follow a sentence with one, "
+                f"{_f(echo['share_with_a_label'])}% get a label anyway (a context model can copy its neighbour's labels)."]
     return out + [""]
 
 
@@ -229,7 +233,7 @@ def model_card(m: dict[str, Any]) -> str:
         f"A hand-written corpus of English news-style sentences (train {m['data']['train']['n']}, dev {m['data']['dev']['n']}, "
         f"test {m['data']['test']['n']}), covering Syria/Iraq, the Sahel, Libya and the Mediterranean, Ukraine, "
         "the Horn of Africa, Latin America and Asia, with hard negatives (the trigger words in other senses and "
-        "related events). See data/README.md.",
+        "related events)" + articles_note(m) + ". See data/README.md.",
         "",
         "## Training",
         "",
@@ -250,13 +254,30 @@ def model_card(m: dict[str, Any]) -> str:
     return "\n".join(meta + body)
 
 
+def articles_note(m: dict[str, Any]) -> str:
+    n = sum(m["data"][s].get("articles", 0) for s in ("train", "dev", "test"))
+    if not n:
+        return ""
+    parts = ", ".join(f"{s} {m['data'][s].get('article_sentences', 0)}" for s in ("train", "dev", "test"))
+    return f"; part of it is {n} short articles whose sentences are labelled in context (sentences: {parts})"
+
+
+def echo_note(m: dict[str, Any]) -> str:
+    echo = m["splits"]["test"].get("subsets", {}).get("label_echo")
+    if not echo:
+        return ""
+    return (f" It also repeats its neighbour's labels on sentences that report nothing: {_f(echo['share_with_a_label'])}% of the "
+            f"{echo['n']} such test sentences got a label; `predict_document(..., use_context=False)` reads sentences alone.")
+
+
 def context_limits(m: dict[str, Any]) -> str:
     sub = m["splits"]["test"].get("subsets", {}).get("needs_context")
     if m.get("context_mode"):
         fig = f" (micro F1 {_f(sub['micro_f1'])} on the {sub['n']} such test sentences)" if sub else ""
         return ("- Context mode: trained with the previous sentence as a text pair, so `predict_document` can label a "
                 f"sentence whose event is only clear from the sentence before it{fig}; `predict()` on a lone sentence "
-                "gets no context, and references further back than one sentence are not seen.")
+                "gets no context, and references further back than one sentence are not seen."
+                + echo_note(m))
     fig = f" (micro F1 {_f(sub['micro_f1'])} on the {sub['n']} such test sentences)" if sub else ""
     return ("- Sentence-level only: a sentence whose event is only clear from its neighbours may be missed"
             f"{fig}; `predict_document` labels each sentence of an article.")

