@@ -28,8 +28,6 @@ def _read(path: Path) -> list[dict]:
 
 
 def agreement(data_dir: str | Path = "data") -> dict:
-    from sklearn.metrics import cohen_kappa_score
-
     data_dir = Path(data_dir)
     test = {ex.id: ex for ex in read_jsonl(data_dir / "test.jsonl")}
     second = {r["id"]: r["labels"] for r in _read(data_dir / "annotation" / "second_annotator.jsonl")}

@@ -183,7 +183,7 @@ def check_articles(splits: dict[str, list[Example]]) -> list[str]:
     (the first has none), so training sees exactly what predict_document() will pass."""
     failures = []
     docs_seen: dict[str, str] = {}
-    for name, rows in splits.items():
+    for rows in splits.values():
         prev: Example | None = None
         for ex in rows:
             if ex.needs_context and not ex.doc:

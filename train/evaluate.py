@@ -112,11 +112,14 @@ def echo_rows(rows) -> list[int]:
             and not rows[i].labels and rows[i - 1].labels]
 
 
+def label_echo(rows, pred: np.ndarray) -> dict[str, Any] | None:
+    """How often the model labels the sentences `echo_rows` picks (lower is better)."""
+    echo = echo_rows(rows)
+    return {"n": len(echo), "share_with_a_label": float(pred[echo].any(axis=1).mean())} if echo else None
+
+
 def subset_metrics(rows, y: np.ndarray, pred: np.ndarray) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    echo = echo_rows(rows)
-    if echo:
-        out["label_echo"] = {"n": len(echo), "share_with_a_label": float(pred[echo].any(axis=1).mean())}
     for name, keep in SUBSETS.items():
         idx = np.array([i for i, ex in enumerate(rows) if keep(ex)], dtype=int)
         if len(idx) == 0:
@@ -177,6 +180,7 @@ def evaluate(checkpoint: str | Path = DEFAULT_CHECKPOINT, data_dir: str | Path =
                                 "fn": int((y[s][:, i] & (1 - pred[:, i])).sum()), "tp": int((y[s][:, i] & pred[:, i]).sum())}
                           for i, lab in enumerate(LABELS)}
         m["subsets"] = subset_metrics(rows[s], y[s], pred)
+        m["label_echo"] = label_echo(rows[s], pred)
         result["splits"][s] = m
     result["errors"] = errors(rows["test"], y["test"], probs["test"], thresholds)
     # per-sentence predictions: lets a test check that these numbers are what predict() gives

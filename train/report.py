@@ -177,7 +177,7 @@ def subset_table(m: dict[str, Any]) -> list[str]:
             continue
         out.append(f"| {name} | {t['n']} | {_f(t['micro_f1'])} | {_f(t['macro_f1'])} | {_f(t['exact_match'])} | "
                    f"{d['n'] if d else ''} | {_f(d['micro_f1']) if d else ''} |")
-    echo = m["splits"]["test"].get("subsets", {}).get("label_echo")
+    echo = m["splits"]["test"].get("label_echo")
     if echo:
         out += ["", f"Label echo: of the {echo['n']} test article sentences with no label that follow a sentence with one, "
                 f"{_f(echo['share_with_a_label'])}% get a label anyway (a context model can copy its neighbour's labels)."]
@@ -263,7 +263,7 @@ def articles_note(m: dict[str, Any]) -> str:
 
 
 def echo_note(m: dict[str, Any]) -> str:
-    echo = m["splits"]["test"].get("subsets", {}).get("label_echo")
+    echo = m["splits"]["test"].get("label_echo")
     if not echo:
         return ""
     return (f" It also repeats its neighbour's labels on sentences that report nothing: {_f(echo['share_with_a_label'])}% of the "
