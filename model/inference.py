@@ -130,15 +130,18 @@ class _TorchBackend:
         except Exception as exc:
             raise CheckpointError(f"{folder}: cannot load model weights ({exc})") from None
         self.model = model.to(self.device).eval()
+        import inspect
+
+        # MPNet, RoBERTa and others take no token type ids
+        self.uses_types = "token_type_ids" in inspect.signature(self.model.forward).parameters
 
     def logits(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> np.ndarray:
         t = self.torch
+        feed = {"input_ids": ids, "attention_mask": mask}
+        if self.uses_types:
+            feed["token_type_ids"] = types
         with t.inference_mode():
-            out = self.model(
-                input_ids=t.from_numpy(ids).to(self.device),
-                attention_mask=t.from_numpy(mask).to(self.device),
-                token_type_ids=t.from_numpy(types).to(self.device),
-            ).logits
+            out = self.model(**{k: t.from_numpy(v).to(self.device) for k, v in feed.items()}).logits
         return out.float().cpu().numpy()
 
 

@@ -48,6 +48,10 @@ class TrainConfig:
     context_augment: float = 0.0
     """Context mode only: share of stand-alone training sentences given an unrelated training sentence
     as context (labels unchanged), so the model learns that labels come from the sentence itself."""
+    teacher_labels: str | None = None
+    """JSONL of teacher scores for training rows (`make teacher`); distils the teacher into this model."""
+    distill_alpha: float = 0.5
+    """Weight of the teacher's score in each training target (the rest is the gold label)."""
     logging_steps: int = 20
     save_fp16: bool = True
     threads: int | None = None
@@ -113,8 +117,8 @@ def load_config(path: str | Path, **overrides: Any) -> TrainConfig:
         if key not in known:
             raise ConfigError(f"{source}: unknown config key '{key}' (known keys: {', '.join(sorted(known))})")
         values[key] = _check_type(key, value, source)
-        if key == "context_augment" and not 0.0 <= values[key] <= 1.0:
-            raise ConfigError(f"{source}: key 'context_augment' must be between 0 and 1, got {value!r}")
+        if key in ("context_augment", "distill_alpha") and not 0.0 <= values[key] <= 1.0:
+            raise ConfigError(f"{source}: key '{key}' must be between 0 and 1, got {value!r}")
     return TrainConfig(**values)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from event_classifier.labels import LABELS
 
 REQUIRED_KEYS = ("id", "text", "labels")
-OPTIONAL_KEYS = ("context", "doc", "needs_context")
+OPTIONAL_KEYS = ("context", "doc", "needs_context", "alone_labels")
 MAX_REPORTED = 25
 
 
@@ -39,6 +39,15 @@ class Example:
     """Article id for sentences written as part of an article; None for stand-alone sentences."""
     needs_context: bool = False
     """The annotator's mark: labels in the article differ from the sentence read alone."""
+    alone_labels: tuple[str, ...] | None = None
+    """Article sentences: the labels the sentence gets read on its own (None: not annotated)."""
+
+    def labels_alone(self) -> tuple[str, ...] | None:
+        """Labels for reading this sentence with no context, or None when unknown (an article
+        sentence marked needs_context without alone_labels)."""
+        if self.alone_labels is not None:
+            return self.alone_labels
+        return None if self.needs_context else self.labels
 
 
 def _check_record(obj: Any, where: str) -> list[str]:
@@ -61,6 +70,12 @@ def _check_record(obj: Any, where: str) -> list[str]:
         problems.append(f"{where}: 'doc' must be a non-empty string or null")
     if "needs_context" in obj and not isinstance(obj["needs_context"], bool):
         problems.append(f"{where}: 'needs_context' must be true or false")
+    alone = obj.get("alone_labels")
+    if alone is not None:
+        if not isinstance(alone, list) or not all(isinstance(x, str) for x in alone) or set(alone) - set(LABELS):
+            problems.append(f"{where}: 'alone_labels' must be a list of labels from {list(LABELS)}")
+        elif isinstance(obj.get("labels"), list) and "needs_context" in obj and obj["needs_context"] != (set(alone) != set(obj["labels"])):
+            problems.append(f"{where}: 'needs_context' must be true exactly when 'alone_labels' differ from 'labels'")
     labels = obj.get("labels")
     if "labels" in obj:
         if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
@@ -108,7 +123,9 @@ def read_jsonl(path: str | Path) -> list[Example]:
             continue
         seen_ids[obj["id"]] = lineno
         examples.append(
-            Example(obj["id"], obj["text"], tuple(obj["labels"]), obj.get("context"), where, obj.get("doc"), obj.get("needs_context", False))
+            Example(obj["id"], obj["text"], tuple(obj["labels"]), obj.get("context"), where, obj.get("doc"),
+                    obj.get("needs_context", False),
+                    tuple(obj["alone_labels"]) if obj.get("alone_labels") is not None else None)
         )
     if problems:
         raise DataError(problems)
@@ -141,18 +158,58 @@ def add_random_context(examples: list[Example], fraction: float, seed: int) -> l
     return out
 
 
-def to_dataset(examples: list[Example]):  # -> datasets.Dataset
-    """A `datasets.Dataset` with text, context and a multi-hot float `labels` column."""
+def read_soft_labels(path: str | Path) -> dict[str, list[float]]:
+    """Teacher scores stored as data (`make teacher`): {"id": ..., "scores": [one per label]} lines."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError([f"{path}: teacher soft labels not found (run `make teacher`, or remove 'teacher_labels' from the config)"])
+    out: dict[str, list[float]] = {}
+    problems = []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            scores = [float(x) for x in obj["scores"]]
+            assert len(scores) == len(LABELS) and all(0.0 <= x <= 1.0 for x in scores)
+            out[str(obj["id"])] = scores
+        except (ValueError, KeyError, TypeError, AssertionError):
+            problems.append(f"{path}:{lineno}: expected {{\"id\": str, \"scores\": [{len(LABELS)} numbers in 0..1]}}")
+    if problems:
+        raise DataError(problems)
+    return out
+
+
+def to_dataset(examples: list[Example], soft: dict[str, list[float]] | None = None, alpha: float = 0.0):  # -> datasets.Dataset
+    """A `datasets.Dataset` with text, context and a float `labels` column: multi-hot gold, or with
+    ``soft`` the mix (1 - alpha) * gold + alpha * teacher score for rows the teacher scored."""
     import datasets
+
+    def target(e: Example) -> list[float]:
+        gold = [1.0 if lab in e.labels else 0.0 for lab in LABELS]
+        if soft is None or e.id not in soft:
+            return gold
+        return [(1 - alpha) * g + alpha * t for g, t in zip(gold, soft[e.id])]
 
     return datasets.Dataset.from_dict(
         {
             "id": [e.id for e in examples],
             "text": [e.text for e in examples],
             "context": [e.context or "" for e in examples],
-            "labels": [[1.0 if lab in e.labels else 0.0 for lab in LABELS] for e in examples],
+            "labels": [target(e) for e in examples],
         }
     )
+
+
+def alone_reading(examples: list[Example]) -> list[Example]:
+    """The rows as a model that reads sentences alone should learn them: alone labels, no context.
+    Article sentences whose alone labels were never annotated are left out rather than guessed."""
+    out = []
+    for e in examples:
+        alone = e.labels_alone()
+        if alone is not None:
+            out.append(dataclasses.replace(e, labels=alone, context=None))
+    return out
 
 
 def multi_hot(examples: list[Example]):  # -> np.ndarray

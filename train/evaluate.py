@@ -25,13 +25,23 @@ SEED = 12345
 N_BINS = 10
 
 
-def bootstrap_f1(y: np.ndarray, pred: np.ndarray, n_boot: int = N_BOOT, seed: int = SEED) -> dict[str, Any]:
-    """95% percentile intervals for micro F1, macro F1 and each label's F1 (rows resampled)."""
+def bootstrap_f1(y: np.ndarray, pred: np.ndarray, n_boot: int = N_BOOT, seed: int = SEED,
+                 groups: list | None = None) -> dict[str, Any]:
+    """95% percentile intervals for micro F1, macro F1 and each label's F1.
+
+    Rows are resampled, or whole groups (articles) when ``groups`` gives each row's group: the
+    sentences of one article are not independent, so resampling them one by one would make the
+    interval too narrow."""
     rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(y), size=(n_boot, len(y)))
-    tp = (y & pred)[idx].sum(axis=1).astype(float)  # (B, L)
-    fp = ((1 - y) & pred)[idx].sum(axis=1).astype(float)
-    fn = (y & (1 - pred))[idx].sum(axis=1).astype(float)
+    counts = np.stack([y & pred, (1 - y) & pred, y & (1 - pred)]).astype(float)  # (3, N, L)
+    if groups is not None:
+        keys = {g: i for i, g in enumerate(dict.fromkeys(groups))}
+        unit = np.zeros((3, len(keys), y.shape[1]))
+        np.add.at(unit, (slice(None), [keys[g] for g in groups]), counts)
+        counts = unit
+    n_units = counts.shape[1]
+    idx = rng.integers(0, n_units, size=(n_boot, n_units))
+    tp, fp, fn = (counts[k][idx].sum(axis=1) for k in range(3))  # (B, L)
     with np.errstate(invalid="ignore", divide="ignore"):
         per = np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), 0.0)
         micro = 2 * tp.sum(1) / np.maximum(2 * tp.sum(1) + fp.sum(1) + fn.sum(1), 1)
@@ -39,6 +49,7 @@ def bootstrap_f1(y: np.ndarray, pred: np.ndarray, n_boot: int = N_BOOT, seed: in
     return {
         "n_resamples": n_boot,
         "seed": seed,
+        "unit": "article" if groups is not None else "row",
         "micro_f1": ci(micro),
         "macro_f1": ci(per.mean(1)),
         "per_label_f1": {lab: ci(per[:, i]) for i, lab in enumerate(LABELS)},
@@ -214,8 +225,14 @@ def evaluate(checkpoint: str | Path = DEFAULT_CHECKPOINT, data_dir: str | Path =
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if any(a == "--data" or a.startswith("--data=") for a in argv):
+        from .evaluate_file import main as evaluate_file_main
+
+        return evaluate_file_main(argv)
     ap = argparse.ArgumentParser(prog="event-classifier evaluate", description=__doc__)
     ap.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT))
+    ap.add_argument("--data", default=None, help="score any labelled JSONL instead (see `evaluate --data FILE --help`)")
     ap.add_argument("--data-dir", default="data")
     ap.add_argument("--reports", default="reports", help="folder for metrics.json, eval.md and plots")
     ap.add_argument("--model-card", default=None, help="model card path (default: <checkpoint>/README.md)")

