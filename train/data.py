@@ -89,18 +89,23 @@ def _check_record(obj: Any, where: str) -> list[str]:
     return problems
 
 
+def read_text(path: Path) -> str:
+    """A data file's text (UTF-8, BOM allowed); DataError when it is missing or not UTF-8."""
+    if not path.is_file():
+        raise DataError([f"{path}: file not found"])
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError([f"{path}: not UTF-8 ({exc})"]) from None
+
+
 def read_jsonl(path: str | Path) -> list[Example]:
     """Read one split. Accepts a UTF-8 BOM and CRLF line ends; blank lines are skipped.
 
     Raises DataError listing every bad line (file:line: problem), so nothing is dropped silently.
     """
     path = Path(path)
-    if not path.is_file():
-        raise DataError([f"{path}: file not found"])
-    try:
-        raw = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataError([f"{path}: not UTF-8 ({exc})"]) from None
+    raw = read_text(path)
     examples: list[Example] = []
     problems: list[str] = []
     seen_ids: dict[str, int] = {}

@@ -26,7 +26,7 @@ import numpy as np
 
 from event_classifier.labels import LABELS
 
-from .data import DataError, file_sha256
+from .data import DataError, file_sha256, read_text
 from .evaluate import bootstrap_f1
 from .metrics import multilabel_metrics
 
@@ -59,12 +59,7 @@ def read_labelled(path: str | Path) -> list[Row]:
     """Rows with `text` and `labels` (optional: `id`, `alone_labels`, `doc`, `headline`; other
     fields are ignored). Raises DataError naming every bad line."""
     path = Path(path)
-    if not path.is_file():
-        raise DataError([f"{path}: file not found"])
-    try:
-        raw = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DataError([f"{path}: not UTF-8 ({exc})"]) from None
+    raw = read_text(path)
     rows: list[Row] = []
     problems: list[str] = []
     for lineno, line in enumerate(raw.split("\n"), start=1):
