@@ -99,26 +99,30 @@ def read_text(path: Path) -> str:
         raise DataError([f"{path}: not UTF-8 ({exc})"]) from None
 
 
+def json_lines(path: Path, problems: list[str]):
+    """Yield (lineno, "file:line", parsed object) for each non-blank line; a malformed line is added
+    to ``problems`` and skipped, so callers report every bad line at once."""
+    for lineno, line in enumerate(read_text(path).split("\n"), start=1):
+        line = line.rstrip("\r")
+        if not line.strip():
+            continue
+        where = f"{path}:{lineno}"
+        try:
+            yield lineno, where, json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"{where}: malformed JSON ({exc.msg} at column {exc.colno})")
+
+
 def read_jsonl(path: str | Path) -> list[Example]:
     """Read one split. Accepts a UTF-8 BOM and CRLF line ends; blank lines are skipped.
 
     Raises DataError listing every bad line (file:line: problem), so nothing is dropped silently.
     """
     path = Path(path)
-    raw = read_text(path)
     examples: list[Example] = []
     problems: list[str] = []
     seen_ids: dict[str, int] = {}
-    for lineno, line in enumerate(raw.split("\n"), start=1):
-        line = line.rstrip("\r")
-        if not line.strip():
-            continue
-        where = f"{path}:{lineno}"
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"{where}: malformed JSON ({exc.msg} at column {exc.colno})")
-            continue
+    for lineno, where, obj in json_lines(path, problems):
         found = _check_record(obj, where)
         if found:
             problems.extend(found)

@@ -26,7 +26,7 @@ import numpy as np
 
 from event_classifier.labels import LABELS
 
-from .data import DataError, file_sha256, read_text
+from .data import DataError, file_sha256, json_lines
 from .evaluate import bootstrap_f1
 from .metrics import multilabel_metrics
 
@@ -59,18 +59,9 @@ def read_labelled(path: str | Path) -> list[Row]:
     """Rows with `text` and `labels` (optional: `id`, `alone_labels`, `doc`, `headline`; other
     fields are ignored). Raises DataError naming every bad line."""
     path = Path(path)
-    raw = read_text(path)
     rows: list[Row] = []
     problems: list[str] = []
-    for lineno, line in enumerate(raw.split("\n"), start=1):
-        if not line.strip():
-            continue
-        where = f"{path}:{lineno}"
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"{where}: malformed JSON ({exc.msg} at column {exc.colno})")
-            continue
+    for lineno, where, obj in json_lines(path, problems):
         if not isinstance(obj, dict):
             problems.append(f"{where}: expected a JSON object, got {type(obj).__name__}")
             continue
