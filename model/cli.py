@@ -14,69 +14,79 @@ class UsageError(Exception):
     """Bad input to the CLI; printed as one line, exit status 2."""
 
 
-def _read_inputs(path: str | None, stdin: TextIO, whole: bool = False) -> Iterator[dict[str, Any]]:
-    """Yield records {"text": ..., other fields kept} from .jsonl, .txt or stdin (JSON lines if
-    every non-blank line starts with '{', else one text per line, or the whole text if ``whole``)."""
-    if path is None:
-        name, raw = "<stdin>", stdin.read()
-    else:
-        try:
-            # newline="" keeps "\r\n", so document offsets index the file's own text
-            with open(path, encoding="utf-8-sig", newline="") as fh:
-                raw = fh.read()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(f"cannot read input file {path}: {exc}") from None
-        name = path
-    lines = raw.splitlines()
-    if not any(line.strip() for line in lines):
-        raise UsageError(f"{name}: no input text")
-    as_json = path.endswith(".jsonl") if path else all(l.lstrip().startswith("{") for l in lines if l.strip())
-    if whole and not as_json:
-        yield {"text": raw}
-        return
-    for lineno, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        if not as_json:
-            yield {"text": line}
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise UsageError(f"{name}:{lineno}: malformed JSON ({exc.msg})") from None
-        if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
-            raise UsageError(f"{name}:{lineno}: expected an object with a string 'text'")
-        if obj.get("context") is not None and not isinstance(obj["context"], str):
-            raise UsageError(f"{name}:{lineno}: 'context' must be a string or null")
-        yield obj
+def _unit_interval(value: str) -> float:
+    try:
+        t = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not 0.0 <= t <= 1.0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value}")
+    return t
+
+
+def _positive_int(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
 
 
 def _cmd_predict(args: argparse.Namespace) -> int:
     from . import load
+    from .records import InputError, output_fields, read_records
 
+    if args.text is not None and args.input is not None:
+        raise UsageError("give either text arguments or --input, not both")
     # Read and validate the input before loading the model or opening (truncating) --output,
     # so bad input costs nothing and never clobbers an existing output file.
+    field = args.text_field
+    source = "<arguments>"
     if args.text is not None:
-        records: list[dict[str, Any]] = [{"text": t} for t in args.text]
+        rows = [(i + 1, {field: t}) for i, t in enumerate(args.text)]
     else:
-        # with --document a plain-text input is one article, not one text per line
-        records = list(_read_inputs(args.input, sys.stdin, whole=args.document))
+        source = args.input if args.input not in (None, "-") else "<stdin>"
+        if source == "<stdin>" and sys.stdin.isatty():
+            print("event-classifier: reading from stdin (one text per line; end with Ctrl-D); "
+                  "see `event-classifier predict --help`", file=sys.stderr)
+        try:
+            rows = list(read_records(args.input, sys.stdin, text_field=field, document=args.document))
+        except InputError as exc:
+            raise UsageError(str(exc)) from None
+    produced = ["labels", "sentences"] if args.document else ["labels", "scores", "truncated"]
+    names = {}
+    for lineno, rec in rows:
+        try:
+            names = output_fields(rec, produced, args.field_prefix, source, lineno)
+        except InputError as exc:
+            raise UsageError(str(exc)) from None
+    names = names or {k: args.field_prefix + k for k in produced}
     clf = load(args.checkpoint, backend=args.backend, device=args.device)
     threshold = args.threshold
+    use_context = not args.no_context
     out: TextIO = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    records = [rec for _, rec in rows]
+
+    def write(rec: dict[str, Any], result: dict[str, Any]) -> None:
+        result.pop("text", None)  # the record already holds the text under its own field name
+        out.write(json.dumps({**rec, **{names[k]: v for k, v in result.items()}}, ensure_ascii=False) + "\n")
+
     try:
         if args.document:
             from .document import predict_document
 
             for rec in records:
-                doc = predict_document(rec["text"], classifier=clf, threshold=threshold, use_context=not args.no_context)
-                out.write(json.dumps({**{k: v for k, v in rec.items() if k != "text"}, **doc.to_dict()}, ensure_ascii=False) + "\n")
+                doc = predict_document(rec[field], classifier=clf, threshold=threshold, use_context=use_context)
+                write(rec, doc.to_dict())
         else:
             # a JSONL "context" field (the previous sentence) is used by context-mode checkpoints
-            contexts = [r.get("context") for r in records] if any("context" in r for r in records) else None
-            preds = clf.predict([r["text"] for r in records], batch_size=args.batch_size, threshold=threshold, context=contexts)
+            has_ctx = use_context and any("context" in r for r in records)
+            contexts = [r.get("context") for r in records] if has_ctx else None
+            preds = clf.predict([r[field] for r in records], batch_size=args.batch_size, threshold=threshold, context=contexts)
             for rec, pred in zip(records, preds):
-                out.write(json.dumps({**rec, **pred.to_dict()}, ensure_ascii=False) + "\n")
+                write(rec, pred.to_dict())
         out.flush()
     finally:
         if out is not sys.stdout:
@@ -112,32 +122,61 @@ def _run_stage(name: str, argv: list[str]) -> int:
     except ImportError as exc:
         print(f"event-classifier {name}: needs the training extra: pip install 'event-classifier[train]' ({exc})", file=sys.stderr)
         return 2
-    return int(module.main(argv) or 0)
+    from .artifacts import CheckpointError
+    from .train.config import ConfigError
+    from .train.data import DataError
+
+    try:
+        return int(module.main(argv) or 0)
+    except (DataError, ConfigError, CheckpointError, FileNotFoundError) as exc:
+        # a missing data folder (e.g. run outside a checkout) is a message, not a traceback
+        if os.environ.get("EVENT_CLASSIFIER_DEBUG"):
+            raise
+        print(f"event-classifier {name}: {exc}", file=sys.stderr)
+        return 2
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
     ap = argparse.ArgumentParser(prog="event-classifier", description="Event labels for conflict and security news sentences.")
+    ap.add_argument("--version", action="version", version=f"event-classifier {__version__}")
     sub = ap.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("predict", help="label sentences (or whole articles with --document)",
-                       description="Label text given as arguments, in a .jsonl/.txt file, or on stdin; writes JSON lines.")
+                       description="Label text given as arguments, in a file, or on stdin; writes JSON lines "
+                       "(every input field kept, predictions added as labels/scores/truncated, or "
+                       "labels/sentences with --document).")
     p.add_argument("text", nargs="*", default=None, help="sentence(s) to label; omit to read --input or stdin")
-    p.add_argument("--input", "-i", help="file.jsonl (objects with 'text') or file.txt (one text per line)")
-    p.add_argument("--output", "-o", help="output .jsonl (default: stdout)")
-    p.add_argument("--document", action="store_true", help="treat each input as an article: split into sentences")
+    p.add_argument("--input", "-i", metavar="FILE",
+                   help="FILE.jsonl/.ndjson (one object per line), .json (the same, or an array of objects), "
+                   ".csv (header row) or .txt (one text per line); '-' or omitted = stdin, format detected")
+    p.add_argument("--text-field", default="text", metavar="NAME", help="field or CSV column holding the text (default: text)")
+    p.add_argument("--output", "-o", metavar="FILE", help="output .jsonl (default: stdout)")
+    p.add_argument("--field-prefix", default="", metavar="PREFIX",
+                   help="prefix for the prediction fields, e.g. pred_ (needed when input records already have "
+                   "'labels' or 'scores', which are never overwritten)")
+    p.add_argument("--document", action="store_true",
+                   help="each input is an article, split into sentences: one JSON/CSV record, or in plain text "
+                   "a block of lines ending at a line holding only --- (a .txt file without one is one article)")
     p.add_argument("--no-context", action="store_true",
-                   help="with --document: read each sentence alone, not with the sentence before it")
-    p.add_argument("--threshold", type=float, default=None, help="one threshold for all labels (default: tuned per label)")
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--backend", choices=["auto", "onnx", "torch"], default="auto")
-    p.add_argument("--device", default=None, help="e.g. cuda (torch backend)")
-    p.add_argument("--checkpoint", default=None, help="checkpoint folder (default: the shipped one)")
-    p.set_defaults(func=_cmd_predict)
+                   help="read each sentence alone: no previous sentence with --document, and a JSONL "
+                   "'context' field is ignored")
+    p.add_argument("--threshold", type=_unit_interval, default=None, metavar="T",
+                   help="one threshold in [0, 1] for all labels (default: the per-label thresholds tuned on dev)")
+    p.add_argument("--batch-size", type=_positive_int, default=32, metavar="N",
+                   help="sentences per forward pass on the torch backend (the ONNX backend runs one sentence "
+                   "per worker thread and ignores it)")
+    p.add_argument("--backend", choices=["auto", "onnx", "torch"], default="auto",
+                   help="auto (default) = ONNX int8 when exported, else torch")
+    p.add_argument("--device", default=None, help="torch device, e.g. cuda or cpu (implies the torch backend)")
+    p.add_argument("--checkpoint", default=None, metavar="DIR", help="checkpoint folder (default: the shipped one)")
+    p.set_defaults(func=_cmd_predict, parser=p)
 
     p = sub.add_parser("train", help="fine-tune and write the checkpoint", description="Run train(cfg) on a YAML config.")
-    p.add_argument("--config", default="configs/train.yaml")
+    p.add_argument("--config", default="configs/train.yaml", help="YAML config (keys: train/config.py)")
     p.add_argument("--resume", action="store_true", help="continue from the last Trainer checkpoint in run_dir")
-    p.set_defaults(func=_cmd_train)
+    p.set_defaults(func=_cmd_train, parser=p)
 
     for name, (_, text) in STAGES.items():
         sub.add_parser(name, help=text, add_help=False)
@@ -147,8 +186,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in STAGES:
-        return _run_stage(argv[0], argv[1:])
-    args = build_parser().parse_args(argv)
+        try:
+            return _run_stage(argv[0], argv[1:])
+        except KeyboardInterrupt:
+            print(f"event-classifier {argv[0]}: interrupted", file=sys.stderr)
+            return 130
+    args, unknown = build_parser().parse_known_args(argv)
+    if unknown:  # show the subcommand's usage, not the top-level one
+        args.parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     if getattr(args, "text", None) == []:
         args.text = None
     try:
@@ -156,6 +201,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"event-classifier: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("event-classifier: interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:
         # the reader went away (e.g. `| head`); say so, do not dump a traceback
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +52,22 @@ def _blocks(text: str) -> list[tuple[int, str]]:
     return out
 
 
+# pysbd knows "Gen." and "Lt." but not unit abbreviations: "the 7th Div. crossed" comes back as
+# two sentences. A piece that starts in lower case, or is one abbreviation ("Div."), continues
+# the sentence before it.
+_CONTINUES = re.compile(r"""^[("'\u2018\u201c]?[a-z]|^(?:Div|Bde|Bn|Regt|Abn|Inf|Coy|Sqn|Bty|Mech|Mtn|Arty|Cav|Flt|Wg)\.$""")
+
+
+def _merge_fragments(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        if out and text[out[-1][1] - 1] == "." and _CONTINUES.match(text[a:b]):
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
+
+
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Character spans of the sentences in ``text`` (surrounding whitespace excluded)."""
     import pysbd
@@ -68,7 +85,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
                 for k in range(0, len(core), 2_000):
                     chunk = core[k : k + 2_000]
                     spans.append((start + k, start + k + len(chunk)))
-    return spans
+    return _merge_fragments(text, spans)
 
 
 def predict_document(

@@ -47,22 +47,43 @@ class Prediction:
     extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"text": self.text, "labels": self.labels, "scores": self.scores}
-        if self.truncated:
-            out["truncated"] = True
-        return out
+        # the same fields every time, so downstream readers need no defaults
+        return {"text": self.text, "labels": self.labels, "scores": self.scores, "truncated": self.truncated}
 
 
 def check_texts(texts: object, name: str = "texts") -> tuple[list[str], bool]:
-    """Return (list of texts, whether a single str was given); TypeError names the bad item."""
+    """Return (list of texts, whether a single str was given); TypeError names the bad item.
+
+    Any iterable of str is accepted (list, tuple, generator, numpy array, pandas Series); it is
+    read once.
+    """
     if isinstance(texts, str):
         return [texts], True
-    if isinstance(texts, (list, tuple)):
-        for i, t in enumerate(texts):
-            if not isinstance(t, str):
-                raise TypeError(f"{name}[{i}] is {type(t).__name__}, expected str")
-        return list(texts), False
-    raise TypeError(f"{name} must be a str or a list of str, got {type(texts).__name__}")
+    if isinstance(texts, (bytes, bytearray, Mapping)) or not hasattr(texts, "__iter__"):
+        raise TypeError(f"{name} must be a str or an iterable of str, got {type(texts).__name__}")
+    items = list(texts)  # type: ignore[call-overload]
+    for i, t in enumerate(items):
+        if not isinstance(t, str):
+            raise TypeError(f"{name}[{i}] is {type(t).__name__}, expected str")
+    return [str(t) for t in items], False
+
+
+def check_threshold(threshold: object) -> None:
+    """ValueError unless every threshold is a number in [0, 1] (nan refused)."""
+    if threshold is None:
+        return
+    values = threshold.items() if isinstance(threshold, Mapping) else [("threshold", threshold)]
+    for key, t in values:
+        if isinstance(t, bool) or not isinstance(t, (int, float)):
+            raise TypeError(f"threshold for {key} must be a number, got {type(t).__name__}")
+        if not 0.0 <= float(t) <= 1.0:
+            raise ValueError(f"threshold for {key} must be between 0 and 1, got {t}")
+
+
+def check_contexts(context: object) -> list[str | None]:
+    if isinstance(context, (bytes, bytearray, Mapping)) or not hasattr(context, "__iter__"):
+        raise TypeError(f"context must be a str, None or an iterable of str/None, got {type(context).__name__}")
+    return list(context)  # type: ignore[call-overload]
 
 
 class _OnnxBackend:
@@ -122,7 +143,12 @@ class _TorchBackend:
         if num_threads:
             torch.set_num_threads(num_threads)
         self.torch = torch
-        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        try:
+            self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        except RuntimeError as exc:
+            raise ValueError(f"unknown torch device {device!r} ({exc})") from None
+        if self.device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(f"device {device!r} asked for, but this torch ({torch.__version__}) sees no CUDA GPU")
         # fp16 weights on disk; fp32 on CPU where fp16 matmuls are slow and less exact.
         dtype = torch.float16 if self.device.type == "cuda" else torch.float32
         try:
@@ -176,6 +202,8 @@ class EventClassifier:
     ) -> None:
         if backend not in ("auto", "onnx", "torch"):
             raise ValueError(f"backend must be 'auto', 'onnx' or 'torch', got {backend!r}")
+        if backend == "onnx" and device not in (None, "cpu"):
+            raise ValueError(f"the onnx backend runs on the CPU only; use backend='torch' for device={device!r}")
         if precision not in ONNX_FILES:
             raise ValueError(f"precision must be one of {sorted(ONNX_FILES)}, got {precision!r}")
         folder = Path(path) if path is not None else DEFAULT_CHECKPOINT
@@ -262,14 +290,16 @@ class EventClassifier:
     def _thresholds(self, threshold: Threshold) -> dict[str, float]:
         if threshold is None:
             return self.thresholds
-        if isinstance(threshold, (int, float)):
-            return {k: float(threshold) for k in LABELS}
         if isinstance(threshold, Mapping):
             unknown = set(threshold) - set(LABELS)
             if unknown:
                 raise ValueError(f"threshold has unknown labels {sorted(unknown)}; known: {list(LABELS)}")
+        elif isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
+            raise TypeError(f"threshold must be a float or a dict of label -> float, got {type(threshold).__name__}")
+        check_threshold(threshold)
+        if isinstance(threshold, Mapping):
             return {k: float(threshold.get(k, self.thresholds[k])) for k in LABELS}
-        raise TypeError(f"threshold must be a float or a dict of label -> float, got {type(threshold).__name__}")
+        return {k: float(threshold) for k in LABELS}
 
     @overload
     def predict(self, texts: str, batch_size: int = ..., threshold: Threshold = ..., context: str | None = ...) -> Prediction: ...
@@ -289,8 +319,10 @@ class EventClassifier:
         items, single = check_texts(texts)
         thr = self._thresholds(threshold)
         contexts: list[str | None] | None = None
+        if context is not None and not single and isinstance(context, str):
+            raise TypeError("context is a str but texts is a list: pass a list with one context (or None) per text")
         if context is not None and self.context:
-            ctx_items = [context] if single else list(context)
+            ctx_items = [context] if single else check_contexts(context)
             if len(ctx_items) != len(items):
                 raise ValueError(f"context has {len(ctx_items)} items for {len(items)} texts")
             for i, c in enumerate(ctx_items):
@@ -356,5 +388,6 @@ def predict(texts: Any, batch_size: int = 32, threshold: Threshold = None, backe
     ...         context="The two clubs agreed a fee for the striker last week.").labels
     []
     """
-    check_texts(texts)  # fail on bad input before loading a model
-    return load(backend=backend).predict(texts, batch_size=batch_size, threshold=threshold, context=context)
+    # check (and read, if it is a generator) before loading a model
+    items, single = check_texts(texts)
+    return load(backend=backend).predict(items[0] if single else items, batch_size=batch_size, threshold=threshold, context=context)

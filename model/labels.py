@@ -13,9 +13,12 @@ STEMS: dict[str, str] = {
     "repatriation": "repatr",
 }
 
+# The one-line definitions: README, model card and --help print these (the long form with
+# examples and edge cases is data/guidelines.md).
 DEFINITIONS: dict[str, str] = {
-    "withdrawal": "armed forces, missions or an organisation's personnel leave or pull out of a place",
-    "transfer": "custody of people, or control of a facility or territory, passes to another place or authority",
+    "withdrawal": "armed forces, missions, militias or an organisation's staff leave, pull out of or retreat from a place",
+    "transfer": "custody of people (prisoners, detainees, camp residents) or control of a facility or territory "
+    "passes to another place or authority",
     "escape": "people get away, or try to, from custody, captivity or a guarded facility",
     "repatriation": "people or human remains are returned to their country of origin or citizenship",
 }

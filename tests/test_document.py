@@ -62,3 +62,13 @@ def test_context_passed_only_when_wanted(shipped):
     assert doc.sentences[1].prediction.scores == paired.scores
     assert alone.sentences[1].prediction.scores == clf.predict(second).scores
     assert doc.sentences[0].prediction.scores == alone.sentences[0].prediction.scores  # the lede has no context
+
+
+@pytest.mark.parametrize("text, want", [
+    ("The 7th Div. crossed the river on Monday. Rain fell.", ["The 7th Div. crossed the river on Monday.", "Rain fell."]),
+    ("Troops of the 3rd Bde. and the 2nd Bn. left Kherson. Rain fell.", ["Troops of the 3rd Bde. and the 2nd Bn. left Kherson.", "Rain fell."]),
+    ("Lt. Col. Smith of the 82nd Abn. Div. left. Rain.", ["Lt. Col. Smith of the 82nd Abn. Div. left.", "Rain."]),
+    ("He served in the 7th Div. He retired in 2010.", ["He served in the 7th Div.", "He retired in 2010."]),
+])
+def test_unit_abbreviations_do_not_end_sentences(text, want):
+    assert [text[a:b] for a, b in split_sentences(text)] == want

@@ -41,9 +41,10 @@ def test_sensible_labels(shipped):
 
 def test_threshold_override(shipped):
     assert predict(SENTENCES[2], threshold=0.0).labels != []
-    assert predict(SENTENCES[0], threshold=1.01).labels == []
-    assert predict(SENTENCES[0], threshold={"withdrawal": 1.01}).labels == [
-        lab for lab in predict(SENTENCES[0]).labels if lab != "withdrawal"
+    top = predict(SENTENCES[0])
+    assert predict(SENTENCES[0], threshold=1.0).labels == [lab for lab in top.labels if top.scores[lab] >= 1.0]
+    assert predict(SENTENCES[0], threshold={"withdrawal": 1.0}).labels == [
+        lab for lab in top.labels if lab != "withdrawal" or top.scores[lab] >= 1.0
     ]
     with pytest.raises(ValueError, match="unknown labels"):
         predict(SENTENCES[0], threshold={"retreat": 0.5})
@@ -53,6 +54,22 @@ def test_threshold_override(shipped):
 def test_bad_types_raise_type_error(bad, message):
     with pytest.raises(TypeError, match=message):
         predict(bad)
+
+
+def test_any_iterable_of_str(shipped):
+    import numpy as np
+    import pandas as pd
+
+    want = [p.labels for p in predict(SENTENCES[:2])]
+    for texts in (tuple(SENTENCES[:2]), np.array(SENTENCES[:2]), pd.Series(SENTENCES[:2]), (t for t in SENTENCES[:2])):
+        got = predict(texts)
+        assert [p.labels for p in got] == want, type(texts)
+        assert all(type(p.text) is str for p in got)
+
+
+def test_str_context_for_a_list_is_a_type_error(shipped):
+    with pytest.raises(TypeError, match="context is a str but texts is a list"):
+        predict(["a", "b"], context="prev")
 
 
 def test_bad_item_in_list_names_index():

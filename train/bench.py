@@ -92,6 +92,38 @@ def _cold(backend: str, precision: str, threads: int, path: Path | None = None, 
     return {"cold_start_s": best[0], "import_to_first_prediction_s": best[1], "peak_rss_mb": best[2], "heavy_modules": best[3]}
 
 
+def _document_speed(clf: Any, data_dir: str, repeats: int = 2) -> dict[str, Any]:
+    """Sentences/s of predict_document on the corpus articles (with and without the previous
+    sentence) beside predict() on the same sentences alone, on the default backend."""
+    from event_classifier.document import predict_document, split_sentences
+
+    docs: dict[str, list[str]] = {}
+    for s in ("test", "dev"):
+        for e in read_jsonl(Path(data_dir) / f"{s}.jsonl"):
+            if e.doc:
+                docs.setdefault(e.doc, []).append(e.text)
+    articles = [" ".join(v) for v in docs.values()]
+    sentences = [a[i:j] for a in articles for i, j in split_sentences(a)]
+    print(f"timing documents ({len(articles)} articles, {len(sentences)} sentences) ...", flush=True)
+
+    def rate(fn: Callable[[], Any]) -> float:
+        fn()
+        return max(len(sentences) / _timed(fn) for _ in range(repeats))
+
+    alone = rate(lambda: clf.predict(sentences))
+    ctx = rate(lambda: [predict_document(a, classifier=clf) for a in articles])
+    no_ctx = rate(lambda: [predict_document(a, classifier=clf, use_context=False) for a in articles])
+    return {"articles": len(articles), "sentences": len(sentences), "alone_sentences_per_s": alone,
+            "document_sentences_per_s": ctx, "document_no_context_sentences_per_s": no_ctx,
+            "document_vs_alone": ctx / alone, "context_mode": bool(clf.context)}
+
+
+def _timed(fn: Callable[[], Any]) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
 def bench(n: int = 2000, batch_size: int = 32, threads: int = 2, latency_n: int = 200, data_dir: str = "data") -> dict[str, Any]:
     import torch
 
@@ -125,6 +157,8 @@ def bench(n: int = 2000, batch_size: int = 32, threads: int = 2, latency_n: int 
         backend, precision = name.split("-")
         entry |= _cold(backend, precision, threads, fp32_dir if name == "onnx-fp32" else None)
         result["backends"][name] = entry
+
+    result["document"] = _document_speed(default, data_dir)
 
     print("timing transformers.pipeline ...", flush=True)
     from transformers import pipeline
@@ -170,6 +204,16 @@ def to_markdown(r: dict[str, Any]) -> str:
     lines += ["", "Cold start: wall time of a new Python process from launch to its first prediction (best of 3); "
               "peak RSS of that process. Throughput: best of 2 passes after a warm-up, sorted-length batching for "
               "this package's backends; `pipeline()` gets the same texts in input order.", ""]
+    d = r.get("document")
+    if d:
+        lines += ["## Whole articles (default backend)", "",
+                  f"{d['articles']} corpus articles ({d['sentences']} sentences after splitting), best of 2 passes.", "",
+                  "| call | sentences/s | vs sentences alone |", "|---|---:|---:|",
+                  f"| `predict(sentences)` (each read alone) | {d['alone_sentences_per_s']:.0f} | 100% |",
+                  f"| `predict_document(article)` (with the previous sentence) | {d['document_sentences_per_s']:.0f} | "
+                  f"{100 * d['document_vs_alone']:.0f}% |",
+                  f"| `predict_document(article, use_context=False)` | {d['document_no_context_sentences_per_s']:.0f} | "
+                  f"{100 * d['document_no_context_sentences_per_s'] / d['alone_sentences_per_s']:.0f}% |", ""]
     return "\n".join(lines)
 
 

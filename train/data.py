@@ -110,7 +110,7 @@ def json_lines(path: Path, problems: list[str]):
         try:
             yield lineno, where, json.loads(line)
         except json.JSONDecodeError as exc:
-            problems.append(f"{where}: malformed JSON ({exc.msg} at column {exc.colno})")
+            problems.append(f"{where}: malformed JSON ({exc.msg.removesuffix(' at')} at column {exc.colno})")
 
 
 def read_jsonl(path: str | Path) -> list[Example]:

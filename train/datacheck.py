@@ -1,5 +1,6 @@
 """`make data-check`: load the splits with `datasets`, validate them, find duplicates, print
-statistics, and fail when the corpus misses a requirement of the corpus issue."""
+statistics, and fail when the corpus breaks one of its rules (sizes, label balance, hard
+negatives, article structure; see data/README.md)."""
 
 from __future__ import annotations
 

@@ -136,8 +136,11 @@ def subset_metrics(rows, y: np.ndarray, pred: np.ndarray) -> dict[str, Any]:
         if len(idx) == 0:
             continue
         m = multilabel_metrics(y[idx], pred[idx])
+        # sentences of one article are not independent: resample whole articles for their intervals
+        groups = [rows[i].doc for i in idx] if name != "sentences" else None
         out[name] = {"n": int(len(idx)), "micro_f1": m["micro_f1"], "macro_f1": m["macro_f1"],
-                     "exact_match": float((y[idx] == pred[idx]).all(axis=1).mean())}
+                     "exact_match": float((y[idx] == pred[idx]).all(axis=1).mean()),
+                     "bootstrap": bootstrap_f1(y[idx], pred[idx], groups=groups)}
     return out
 
 

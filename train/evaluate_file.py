@@ -234,6 +234,15 @@ def update_readme(m: dict[str, Any], name: str, readme: Path) -> None:
     readme.write_text(re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: block, text, flags=re.S), encoding="utf-8")
 
 
+def _checkpoint_id(folder: Path) -> str | None:
+    from event_classifier.artifacts import METADATA_FILE
+
+    try:
+        return json.loads((folder / METADATA_FILE).read_text(encoding="utf-8")).get("checkpoint_id")
+    except (OSError, ValueError):
+        return None
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="event-classifier evaluate --data", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -255,7 +264,12 @@ def main(argv: list[str] | None = None) -> int:
     (out / f"{name}.json").write_text(json.dumps(m, indent=1) + "\n", encoding="utf-8")
     (out / f"{name}.md").write_text(report_md(m, name), encoding="utf-8")
     if args.readme:
+        from event_classifier.artifacts import DEFAULT_CHECKPOINT
+
         update_readme(m, name, Path(args.readme))
+        card = DEFAULT_CHECKPOINT / "README.md"
+        if card.is_file() and m["model"].get("checkpoint_id") == _checkpoint_id(DEFAULT_CHECKPOINT):
+            update_readme(m, name, card)
     for key, r in summary_rows(m):
         print(f"{key:>24}: micro F1 {_pct(r['micro_f1'])} {_ci(r['bootstrap']['micro_f1'])}  macro {_pct(r['macro_f1'])}  "
               f"exact {_pct(r['exact_match'])}  " + " ".join(f"{lab[:4]} {_pct(r['per_label'][lab]['f1'])}" for lab in LABELS))

@@ -11,6 +11,10 @@ from event_classifier.labels import DEFINITIONS, LABELS
 
 
 
+CORPUS_WORDING = "A corpus written sentence by sentence for this project by AI writing assistants, under the maintainers' review, of"
+"""How the corpus is described everywhere (README, card); data/README.md gives the details."""
+
+
 def _f(x: float) -> str:
     return f"{100 * x:.1f}"
 
@@ -184,7 +188,7 @@ def subset_table(m: dict[str, Any]) -> list[str]:
     return out + [""]
 
 
-def model_card(m: dict[str, Any]) -> str:
+def model_card(m: dict[str, Any], realnews: Path = Path("reports/realnews-dev.json")) -> str:
     test, dev = m["splits"]["test"], m["splits"]["dev"]
     ck = m["checkpoint"]
     cfg = ck.get("train_config") or {}
@@ -225,12 +229,20 @@ def model_card(m: dict[str, Any]) -> str:
         "",
         summary_table(m),
         "",
-        f"Dev micro/macro F1: {_f(dev['micro_f1'])} / {_f(dev['macro_f1'])} (thresholds were tuned on dev). "
+        subsets_summary(m),
+        "",
+        f"Dev micro/macro F1 (`{m['default_backend']}`): {_f(dev['micro_f1'])} / {_f(dev['macro_f1'])} (thresholds were tuned on dev). "
         f"Mean expected calibration error on test: {test['calibration']['mean_ece']:.3f}.",
+        "",
+        "## Real news",
+        "",
+        "<!-- realnews:start -->",
+        realnews_block(ck.get("checkpoint_id"), realnews),
+        "<!-- realnews:end -->",
         "",
         "## Training data",
         "",
-        f"A hand-written corpus of English news-style sentences (train {m['data']['train']['n']}, dev {m['data']['dev']['n']}, "
+        f"{CORPUS_WORDING} English news-style sentences (train {m['data']['train']['n']}, dev {m['data']['dev']['n']}, "
         f"test {m['data']['test']['n']}), covering Syria/Iraq, the Sahel, Libya and the Mediterranean, Ukraine, "
         "the Horn of Africa, Latin America and Asia, with hard negatives (the trigger words in other senses and "
         "related events)" + articles_note(m) + ". See data/README.md.",
@@ -246,12 +258,25 @@ def model_card(m: dict[str, Any]) -> str:
         "- For triage and search over English news about conflict, detention and displacement; a human should "
         "check any result that matters.",
         context_limits(m),
-        "- The corpus was written for this project, not sampled from real wire copy; figures on real news will differ, "
-        "typically lower. Other languages are not supported.",
+        "- The corpus was written for this project, not sampled from real wire copy; on sentences of published "
+        "news articles the model scores lower (\"Real news\" above). Other languages are not supported.",
         "- Scores are not probabilities of truth; see the calibration figures in reports/eval.md.",
         "",
     ]
     return "\n".join(meta + body)
+
+
+def realnews_block(checkpoint_id: str | None, path: Path) -> str:
+    """The real-news figures of `make realnews`, when they were measured on this very checkpoint."""
+    from .evaluate_file import readme_block
+
+    try:
+        rn = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        rn = None
+    if not rn or rn.get("model", {}).get("checkpoint_id") != checkpoint_id:
+        return "_Not measured for this checkpoint yet: run `make realnews` (needs the private real-news dev set)._"
+    return readme_block(rn, path.stem)
 
 
 def articles_note(m: dict[str, Any]) -> str:
@@ -283,15 +308,52 @@ def context_limits(m: dict[str, Any]) -> str:
             f"{fig}; `predict_document` labels each sentence of an article.")
 
 
+def subsets_summary(m: dict[str, Any]) -> str:
+    """Test by subset with intervals, and which backend the figures come from (README and card)."""
+    test = m["splits"]["test"]
+    subs = test.get("subsets", {})
+    lines = ["| test subset | n | micro F1 | 95% interval resamples |", "|---|---:|---|---|"]
+    for key, name in SUBSET_NAMES.items():
+        sub = subs.get(key)
+        if sub and "bootstrap" in sub:
+            unit = "articles" if sub["bootstrap"].get("unit") == "article" else "sentences"
+            lines.append(f"| {name} | {sub['n']} | {_f(sub['micro_f1'])} {_ci(sub['bootstrap']['micro_f1'])} | {unit} |")
+    return "\n".join(lines) + "\n\n" + backend_note(m)
+
+
+def backend_note(m: dict[str, Any]) -> str:
+    default = m["default_backend"]
+    note = f"Model figures: `{default}`, the backend `predict()` uses by default."
+    ref = m["backends"].get("torch-fp32")
+    own = m["backends"].get(default, {})
+    if ref is not None and default != "torch-fp32" and own.get("label_agreement_with_torch") is not None:
+        note += (f" The fp32 torch checkpoint scores {_f(ref['micro_f1'])} micro F1 on test; the two give identical "
+                 f"label sets on {100 * own['label_agreement_with_torch']:.2f}% of test sentences "
+                 f"(largest score difference {own['max_abs_score_diff_vs_torch']:.3f}).")
+    note += (" Dev figures in training logs are torch fp32 and on dev, where thresholds were tuned, so they "
+             "differ from these.")
+    return note
+
+
+def labels_table() -> str:
+    rows = [f"| `{lab}` | {DEFINITIONS[lab]} |" for lab in LABELS]
+    return "\n".join(["| label | one-line definition |", "|---|---|", *rows])
+
+
+def replace_marked(text: str, name: str, content: str) -> str:
+    """Replace the block between <!-- name:start --> and <!-- name:end --> (unchanged when absent)."""
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    block = f"{start}\n{content}\n{end}"
+    return re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: block, text, flags=re.S)
+
+
 def update_readme(m: dict[str, Any], readme: Path) -> None:
     if not readme.is_file():
         return
     text = readme.read_text(encoding="utf-8")
-    start, end = "<!-- metrics:start -->", "<!-- metrics:end -->"
-    if start not in text:
-        return
-    block = f"{start}\n{summary_table(m)}\n\n_Generated by `make evaluate` from reports/metrics.json._\n{end}"
-    readme.write_text(re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: block, text, flags=re.S), encoding="utf-8")
+    text = replace_marked(text, "metrics", f"{summary_table(m)}\n\n{subsets_summary(m)}\n\n_Generated by `make evaluate` from reports/metrics.json._")
+    text = replace_marked(text, "labels", labels_table())
+    readme.write_text(text, encoding="utf-8")
 
 
 def write_all(metrics_path: Path, reports_dir: Path, card_path: Path, readme: Path | None = Path("README.md")) -> None:
@@ -300,6 +362,6 @@ def write_all(metrics_path: Path, reports_dir: Path, card_path: Path, readme: Pa
     plots(m, reports_dir)
     (reports_dir / "eval.md").write_text(eval_md(m), encoding="utf-8")
     if card_path.parent.is_dir():
-        card_path.write_text(model_card(m), encoding="utf-8")
+        card_path.write_text(model_card(m, reports_dir / "realnews-dev.json"), encoding="utf-8")
     if readme is not None:
         update_readme(m, readme)
