@@ -13,7 +13,7 @@ import struct
 from pathlib import Path
 from typing import Any
 
-from .labels import LABELS
+from .labels import LabelSet, LabelSetError
 
 METADATA_FILE = "event_classifier.json"
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -67,19 +67,19 @@ def check_safetensors(path: Path) -> None:
 
 
 def read_metadata(folder: Path) -> dict[str, Any]:
-    """Read and validate ``event_classifier.json`` in ``folder``."""
-    meta = _read_json(folder / METADATA_FILE)
-    labels = meta.get("labels")
-    if list(labels or []) != list(LABELS):
-        raise CheckpointError(
-            f"{folder / METADATA_FILE}: labels {labels!r} do not match this package's {list(LABELS)}"
-        )
+    """Read and validate ``event_classifier.json`` in ``folder`` (labels, thresholds, max_length)."""
+    path = folder / METADATA_FILE
+    meta = _read_json(path)
+    try:
+        labels = LabelSet.from_metadata(meta, str(path))
+    except LabelSetError as exc:
+        raise CheckpointError(str(exc)) from None
     thresholds = meta.get("thresholds", {})
-    missing = [lab for lab in LABELS if not isinstance(thresholds.get(lab), (int, float))]
+    missing = [lab for lab in labels if not isinstance(thresholds.get(lab), (int, float))]
     if missing:
-        raise CheckpointError(f"{folder / METADATA_FILE}: no threshold for {missing}")
+        raise CheckpointError(f"{path}: no threshold for {missing}")
     if not isinstance(meta.get("max_length"), int):
-        raise CheckpointError(f"{folder / METADATA_FILE}: max_length missing or not an integer")
+        raise CheckpointError(f"{path}: max_length missing or not an integer")
     return meta
 
 
@@ -89,18 +89,21 @@ def validate_checkpoint(folder: str | Path) -> dict[str, Any]:
     if not folder.is_dir():
         raise CheckpointError(f"{folder}: checkpoint folder not found")
     config = _read_json(folder / "config.json")
+    meta = read_metadata(folder)
+    labels = list(meta["labels"])
     id2label = config.get("id2label") or {}
-    if len(id2label) != len(LABELS):
+    if len(id2label) != len(labels):
         raise CheckpointError(
-            f"{folder / 'config.json'}: wrong label count: {len(id2label)} labels, expected {len(LABELS)}"
+            f"{folder / 'config.json'}: wrong label count: {len(id2label)} labels, expected {len(labels)} "
+            f"(the labels in {METADATA_FILE})"
         )
-    names = [id2label.get(str(i), id2label.get(i)) for i in range(len(LABELS))]  # type: ignore[call-overload]
-    if names != list(LABELS):
-        raise CheckpointError(f"{folder / 'config.json'}: id2label {names} does not match {list(LABELS)}")
+    names = [id2label.get(str(i), id2label.get(i)) for i in range(len(labels))]  # type: ignore[call-overload]
+    if names != labels:
+        raise CheckpointError(f"{folder / 'config.json'}: id2label {names} does not match {labels} in {METADATA_FILE}")
     if not (folder / "tokenizer.json").is_file():
         raise CheckpointError(f"{folder / 'tokenizer.json'}: file is missing")
     check_safetensors(folder / "model.safetensors")
-    return read_metadata(folder)
+    return meta
 
 
 def validate_onnx_dir(folder: str | Path, precision: str) -> tuple[Path, dict[str, Any]]:

@@ -123,12 +123,13 @@ def _run_stage(name: str, argv: list[str]) -> int:
         print(f"event-classifier {name}: needs the training extra: pip install 'event-classifier[train]' ({exc})", file=sys.stderr)
         return 2
     from .artifacts import CheckpointError
+    from .labels import LabelSetError
     from .train.config import ConfigError
     from .train.data import DataError
 
     try:
         return int(module.main(argv) or 0)
-    except (DataError, ConfigError, CheckpointError, FileNotFoundError) as exc:
+    except (DataError, ConfigError, CheckpointError, LabelSetError, FileNotFoundError) as exc:
         # a missing data folder (e.g. run outside a checkout) is a message, not a traceback
         if os.environ.get("EVENT_CLASSIFIER_DEBUG"):
             raise

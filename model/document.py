@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .inference import EventClassifier, Prediction, Threshold, load
-from .labels import LABELS
 
 # pysbd is rule-based, offline and handles "U.S.", "Lt. Col." and wire datelines; very long
 # inputs are cut into blocks at blank lines first so its regexes stay fast.
@@ -119,4 +118,4 @@ def predict_document(
     preds = clf.predict(sentences, batch_size=batch_size, threshold=threshold, context=context) if sentences else []
     results = [SentenceResult(a, b, p) for (a, b), p in zip(spans, preds)]
     found = {lab for p in preds for lab in p.labels}
-    return DocumentResult(text=text, sentences=results, labels=[lab for lab in LABELS if lab in found])
+    return DocumentResult(text=text, sentences=results, labels=[lab for lab in clf.labels if lab in found])

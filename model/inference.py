@@ -30,7 +30,7 @@ from .artifacts import (
     validate_onnx_dir,
 )
 from .encoding import Encoder
-from .labels import LABELS
+from .labels import LabelSet
 
 Backend = Literal["auto", "onnx", "torch"]
 Threshold = float | Mapping[str, float] | None
@@ -233,7 +233,9 @@ class EventClassifier:
             self.path = folder
             self._impl = _TorchBackend(folder, device, num_threads)
         self.metadata = meta
-        self.thresholds: dict[str, float] = {k: float(meta["thresholds"][k]) for k in LABELS}
+        self.labels: LabelSet = LabelSet.from_metadata(meta, str(self.path))
+        """This checkpoint's labels, in the order of its outputs and of every scores row."""
+        self.thresholds: dict[str, float] = {k: float(meta["thresholds"][k]) for k in self.labels}
         self.context: bool = bool(meta.get("context", False))
         self._tok = Encoder.from_file(self.path / "tokenizer.json", int(meta["max_length"]))
 
@@ -243,13 +245,13 @@ class EventClassifier:
     def scores(
         self, texts: list[str], batch_size: int = 32, contexts: list[str | None] | None = None
     ) -> tuple[np.ndarray, list[bool]]:
-        """Probabilities, shape (len(texts), len(LABELS)), in input order, and truncation flags.
+        """Probabilities, shape (len(texts), len(self.labels)), in input order, and truncation flags.
 
         Empty or whitespace-only texts get all-zero scores without running the model.
         """
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        probs = np.zeros((len(texts), len(LABELS)), dtype=np.float32)
+        probs = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
         truncated = [False] * len(texts)
         live = [i for i, t in enumerate(texts) if t.strip()]
         if not live:
@@ -291,15 +293,15 @@ class EventClassifier:
         if threshold is None:
             return self.thresholds
         if isinstance(threshold, Mapping):
-            unknown = set(threshold) - set(LABELS)
+            unknown = set(threshold) - set(self.labels)
             if unknown:
-                raise ValueError(f"threshold has unknown labels {sorted(unknown)}; known: {list(LABELS)}")
+                raise ValueError(f"threshold has unknown labels {sorted(unknown)}; known: {list(self.labels)}")
         elif isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
             raise TypeError(f"threshold must be a float or a dict of label -> float, got {type(threshold).__name__}")
         check_threshold(threshold)
         if isinstance(threshold, Mapping):
-            return {k: float(threshold.get(k, self.thresholds[k])) for k in LABELS}
-        return {k: float(threshold) for k in LABELS}
+            return {k: float(threshold.get(k, self.thresholds[k])) for k in self.labels}
+        return {k: float(threshold) for k in self.labels}
 
     @overload
     def predict(self, texts: str, batch_size: int = ..., threshold: Threshold = ..., context: str | None = ...) -> Prediction: ...
@@ -332,8 +334,8 @@ class EventClassifier:
         probs, truncated = self.scores(items, batch_size, contexts)
         results = []
         for text, row, trunc in zip(items, probs, truncated):
-            scores = {lab: round(float(p), 6) for lab, p in zip(LABELS, row)}
-            labels = sorted((lab for lab in LABELS if scores[lab] >= thr[lab]), key=lambda k: -scores[k])
+            scores = {lab: round(float(p), 6) for lab, p in zip(self.labels, row)}
+            labels = sorted((lab for lab in self.labels if scores[lab] >= thr[lab]), key=lambda k: -scores[k])
             results.append(Prediction(text=text, labels=labels, scores=scores, truncated=trunc))
         return results[0] if single else results
 

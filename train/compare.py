@@ -26,9 +26,10 @@ def score_checkpoint(path: str | Path, rows, use_context: bool | None = None) ->
     use_context = clf.context if use_context is None else use_context
     contexts = [r.context for r in rows] if use_context else None
     probs, _ = clf.scores([r.text for r in rows], batch_size=64, contexts=contexts)
-    y = multi_hot(rows)
+    names = clf.labels.names
+    y = multi_hot(rows, names)
     pred = apply_thresholds(probs, clf.thresholds)
-    m = multilabel_metrics(y, pred)
+    m = multilabel_metrics(y, pred, names)
     return {
         "checkpoint": str(path),
         "checkpoint_id": clf.metadata.get("checkpoint_id"),
@@ -37,7 +38,7 @@ def score_checkpoint(path: str | Path, rows, use_context: bool | None = None) ->
         "micro_f1": m["micro_f1"],
         "macro_f1": m["macro_f1"],
         "per_label_f1": {lab: v["f1"] for lab, v in m["per_label"].items()},
-        "subsets": subset_metrics(rows, y, pred),
+        "subsets": subset_metrics(rows, y, pred, names),
         "label_echo": label_echo(rows, pred),
     }, pred
 

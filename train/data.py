@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,7 @@ class Example:
         return None if self.needs_context else self.labels
 
 
-def _check_record(obj: Any, where: str) -> list[str]:
+def _check_record(obj: Any, where: str, labels: Sequence[str] = LABELS) -> list[str]:
     if not isinstance(obj, dict):
         return [f"{where}: expected a JSON object, got {type(obj).__name__}"]
     problems = []
@@ -72,20 +73,20 @@ def _check_record(obj: Any, where: str) -> list[str]:
         problems.append(f"{where}: 'needs_context' must be true or false")
     alone = obj.get("alone_labels")
     if alone is not None:
-        if not isinstance(alone, list) or not all(isinstance(x, str) for x in alone) or set(alone) - set(LABELS):
-            problems.append(f"{where}: 'alone_labels' must be a list of labels from {list(LABELS)}")
+        if not isinstance(alone, list) or not all(isinstance(x, str) for x in alone) or set(alone) - set(labels):
+            problems.append(f"{where}: 'alone_labels' must be a list of labels from {list(labels)}")
         elif isinstance(obj.get("labels"), list) and "needs_context" in obj and obj["needs_context"] != (set(alone) != set(obj["labels"])):
             problems.append(f"{where}: 'needs_context' must be true exactly when 'alone_labels' differ from 'labels'")
-    labels = obj.get("labels")
+    gold = obj.get("labels")
     if "labels" in obj:
-        if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+        if not isinstance(gold, list) or not all(isinstance(x, str) for x in gold):
             problems.append(f"{where}: 'labels' must be a list of strings")
         else:
-            bad = [x for x in labels if x not in LABELS]
+            bad = [x for x in gold if x not in labels]
             if bad:
-                problems.append(f"{where}: unknown label(s) {bad}; allowed: {list(LABELS)}")
-            if len(set(labels)) != len(labels):
-                problems.append(f"{where}: repeated label in {labels}")
+                problems.append(f"{where}: unknown label(s) {bad}; allowed: {list(labels)} (the labels file)")
+            if len(set(gold)) != len(gold):
+                problems.append(f"{where}: repeated label in {gold}")
     return problems
 
 
@@ -113,8 +114,9 @@ def json_lines(path: Path, problems: list[str]):
             problems.append(f"{where}: malformed JSON ({exc.msg.removesuffix(' at')} at column {exc.colno})")
 
 
-def read_jsonl(path: str | Path) -> list[Example]:
-    """Read one split. Accepts a UTF-8 BOM and CRLF line ends; blank lines are skipped.
+def read_jsonl(path: str | Path, labels: Sequence[str] = LABELS) -> list[Example]:
+    """Read one split, checking every label against ``labels`` (the label set's names). Accepts a
+    UTF-8 BOM and CRLF line ends; blank lines are skipped.
 
     Raises DataError listing every bad line (file:line: problem), so nothing is dropped silently.
     """
@@ -123,7 +125,7 @@ def read_jsonl(path: str | Path) -> list[Example]:
     problems: list[str] = []
     seen_ids: dict[str, int] = {}
     for lineno, where, obj in json_lines(path, problems):
-        found = _check_record(obj, where)
+        found = _check_record(obj, where, labels)
         if found:
             problems.extend(found)
             continue
@@ -167,7 +169,7 @@ def add_random_context(examples: list[Example], fraction: float, seed: int) -> l
     return out
 
 
-def read_soft_labels(path: str | Path) -> dict[str, list[float]]:
+def read_soft_labels(path: str | Path, n_labels: int = len(LABELS)) -> dict[str, list[float]]:
     """Teacher scores stored as data (`make teacher`): {"id": ..., "scores": [one per label]} lines."""
     path = Path(path)
     if not path.is_file():
@@ -180,22 +182,23 @@ def read_soft_labels(path: str | Path) -> dict[str, list[float]]:
         try:
             obj = json.loads(line)
             scores = [float(x) for x in obj["scores"]]
-            assert len(scores) == len(LABELS) and all(0.0 <= x <= 1.0 for x in scores)
+            assert len(scores) == n_labels and all(0.0 <= x <= 1.0 for x in scores)
             out[str(obj["id"])] = scores
         except (ValueError, KeyError, TypeError, AssertionError):
-            problems.append(f"{path}:{lineno}: expected {{\"id\": str, \"scores\": [{len(LABELS)} numbers in 0..1]}}")
+            problems.append(f"{path}:{lineno}: expected {{\"id\": str, \"scores\": [{n_labels} numbers in 0..1]}}")
     if problems:
         raise DataError(problems)
     return out
 
 
-def to_dataset(examples: list[Example], soft: dict[str, list[float]] | None = None, alpha: float = 0.0):  # -> datasets.Dataset
+def to_dataset(examples: list[Example], soft: dict[str, list[float]] | None = None, alpha: float = 0.0,
+               labels: Sequence[str] = LABELS):  # -> datasets.Dataset
     """A `datasets.Dataset` with text, context and a float `labels` column: multi-hot gold, or with
     ``soft`` the mix (1 - alpha) * gold + alpha * teacher score for rows the teacher scored."""
     import datasets
 
     def target(e: Example) -> list[float]:
-        gold = [1.0 if lab in e.labels else 0.0 for lab in LABELS]
+        gold = [1.0 if lab in e.labels else 0.0 for lab in labels]
         if soft is None or e.id not in soft:
             return gold
         return [(1 - alpha) * g + alpha * t for g, t in zip(gold, soft[e.id])]
@@ -221,10 +224,10 @@ def alone_reading(examples: list[Example]) -> list[Example]:
     return out
 
 
-def multi_hot(examples: list[Example]):  # -> np.ndarray
+def multi_hot(examples: list[Example], labels: Sequence[str] = LABELS):  # -> np.ndarray
     import numpy as np
 
-    return np.array([[lab in e.labels for lab in LABELS] for e in examples], dtype=np.int64)
+    return np.array([[lab in e.labels for lab in labels] for e in examples], dtype=np.int64).reshape(len(examples), len(labels))
 
 
 def file_sha256(path: str | Path) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from event_classifier.labels import LABELS, STEMS
+from event_classifier.labels import SHIPPED, LabelSet, LabelSetError
 
 from .data import DataError, Example, normalise, read_jsonl, to_dataset
 
@@ -69,15 +69,24 @@ def near_duplicates(rows: list[Example], threshold: float) -> list[tuple[Example
     return pairs
 
 
-def check(data_dir: str | Path = "data", req: Requirements = Requirements(), out=None) -> list[str]:
-    """Run every check; print statistics; return the list of failures (empty = pass)."""
+def check(data_dir: str | Path = "data", req: Requirements = Requirements(), out=None,
+          labels_file: str | Path | None = None) -> list[str]:
+    """Run every check against the label set in ``labels_file`` (default <data_dir>/labels.yaml);
+    print statistics; return the list of failures (empty = pass)."""
     out = out or sys.stdout
     data_dir = Path(data_dir)
+    path = Path(labels_file) if labels_file else data_dir / "labels.yaml"
+    try:
+        # a data folder without a labels file is checked against the shipped model's labels
+        label_set = LabelSet.from_file(path) if labels_file or path.is_file() else SHIPPED
+    except LabelSetError as exc:
+        return [str(exc)]
+    LABELS, STEMS = label_set.names, label_set.stems
     splits: dict[str, list[Example]] = {}
     failures: list[str] = []
     for name in SPLITS:
         try:
-            splits[name] = read_jsonl(data_dir / f"{name}.jsonl")
+            splits[name] = read_jsonl(data_dir / f"{name}.jsonl", LABELS)
         except DataError as exc:
             failures.extend(exc.problems)
     if failures:
@@ -145,7 +154,7 @@ def check(data_dir: str | Path = "data", req: Requirements = Requirements(), out
     stem_free = {}
     for lab in LABELS:
         pos = [ex for ex in all_rows if lab in ex.labels]
-        free = sum(STEMS[lab] not in ex.text.lower() for ex in pos)
+        free = sum(STEMS.get(lab, "\0") not in ex.text.lower() for ex in pos)
         stem_free[lab] = free / max(len(pos), 1)
         p(f"  {lab:<13} {free}/{len(pos)} = {stem_free[lab]:.1%}")
     p(f"near-duplicate pairs (Jaccard >= {req.near_dup_jaccard}): {len(near)}")
@@ -157,6 +166,13 @@ def check(data_dir: str | Path = "data", req: Requirements = Requirements(), out
           f"needs_context {len(nc)} ({sum(not ex.labels for ex in nc)} of them with no label)")
 
     # requirements
+    for name, rows in splits.items():
+        empty = [lab for lab in LABELS if not any(lab in ex.labels for ex in rows)]
+        if empty:
+            failures.append(f"{data_dir / name}.jsonl: no examples of label(s) {empty} (from the labels file)")
+    missing_stems = [lab for lab in LABELS if lab not in STEMS]
+    if missing_stems:
+        failures.append(f"labels file: no 'stem' for {missing_stems} (the keyword baseline and this check need one)")
     if len(all_rows) < req.total:
         failures.append(f"corpus has {len(all_rows)} sentences, needs >= {req.total}")
     if len(splits["test"]) < req.test:
@@ -167,7 +183,7 @@ def check(data_dir: str | Path = "data", req: Requirements = Requirements(), out
         n = sum(lab in ex.labels for ex in all_rows)
         if n < req.per_label:
             failures.append(f"label '{lab}' has {n} positives, needs >= {req.per_label}")
-        if stem_free[lab] < req.stem_free_share:
+        if lab in STEMS and stem_free[lab] < req.stem_free_share:
             failures.append(f"label '{lab}': only {stem_free[lab]:.1%} of positives avoid the stem '{STEMS[lab]}', needs >= {req.stem_free_share:.0%}")
     multi_total = sum(len(ex.labels) >= 2 for ex in all_rows)
     if multi_total < req.multi_label:
@@ -221,10 +237,11 @@ def replace_block(path: Path, name: str, content: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="event-classifier data-check", description=__doc__)
     ap.add_argument("--data-dir", default="data")
+    ap.add_argument("--labels", default=None, help="labels file (default: <data-dir>/labels.yaml)")
     ap.add_argument("--update-datasheet", action="store_true", help="write the statistics into <data-dir>/README.md")
     args = ap.parse_args(argv)
     tee = _Tee()
-    failures = check(args.data_dir, out=tee)
+    failures = check(args.data_dir, out=tee, labels_file=args.labels)
     if args.update_datasheet and not failures:
         replace_block(Path(args.data_dir) / "README.md", "stats", f"```\n{tee.getvalue().strip()}\n```")
     if failures:

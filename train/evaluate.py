@@ -8,6 +8,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ N_BINS = 10
 
 
 def bootstrap_f1(y: np.ndarray, pred: np.ndarray, n_boot: int = N_BOOT, seed: int = SEED,
-                 groups: list | None = None) -> dict[str, Any]:
+                 groups: list | None = None, labels: Sequence[str] = LABELS) -> dict[str, Any]:
     """95% percentile intervals for micro F1, macro F1 and each label's F1.
 
     Rows are resampled, or whole groups (articles) when ``groups`` gives each row's group: the
@@ -52,15 +53,15 @@ def bootstrap_f1(y: np.ndarray, pred: np.ndarray, n_boot: int = N_BOOT, seed: in
         "unit": "article" if groups is not None else "row",
         "micro_f1": ci(micro),
         "macro_f1": ci(per.mean(1)),
-        "per_label_f1": {lab: ci(per[:, i]) for i, lab in enumerate(LABELS)},
+        "per_label_f1": {lab: ci(per[:, i]) for i, lab in enumerate(labels)},
     }
 
 
-def calibration(y: np.ndarray, probs: np.ndarray, n_bins: int = N_BINS) -> dict[str, Any]:
+def calibration(y: np.ndarray, probs: np.ndarray, n_bins: int = N_BINS, labels: Sequence[str] = LABELS) -> dict[str, Any]:
     """Expected calibration error per label (equal-width bins) and the reliability table."""
     edges = np.linspace(0, 1, n_bins + 1)
     out: dict[str, Any] = {"n_bins": n_bins, "per_label": {}}
-    for i, lab in enumerate(LABELS):
+    for i, lab in enumerate(labels):
         p, t = probs[:, i], y[:, i]
         bins = np.clip(np.digitize(p, edges[1:-1]), 0, n_bins - 1)
         ece, table = 0.0, []
@@ -75,11 +76,11 @@ def calibration(y: np.ndarray, probs: np.ndarray, n_bins: int = N_BINS) -> dict[
     return out
 
 
-def pr_curves(y: np.ndarray, probs: np.ndarray) -> dict[str, Any]:
+def pr_curves(y: np.ndarray, probs: np.ndarray, labels: Sequence[str] = LABELS) -> dict[str, Any]:
     from sklearn.metrics import average_precision_score, precision_recall_curve
 
     out = {}
-    for i, lab in enumerate(LABELS):
+    for i, lab in enumerate(labels):
         prec, rec, _ = precision_recall_curve(y[:, i], probs[:, i])
         keep = np.unique(np.linspace(0, len(prec) - 1, min(len(prec), 200)).astype(int))
         out[lab] = {
@@ -92,12 +93,13 @@ def pr_curves(y: np.ndarray, probs: np.ndarray) -> dict[str, Any]:
 
 def errors(rows, y: np.ndarray, probs: np.ndarray, thresholds: dict[str, float], k: int = 20) -> dict[str, list]:
     """The k most confident false positives and false negatives (one entry per sentence-label)."""
+    labels = list(thresholds)  # in the checkpoint's label order
     fps, fns = [], []
     for r, ex in enumerate(rows):
-        for i, lab in enumerate(LABELS):
+        for i, lab in enumerate(labels):
             s = float(probs[r, i])
             item = {"id": ex.id, "text": ex.text, "label": lab, "score": round(s, 4), "gold": list(ex.labels),
-                    "predicted": [l for j, l in enumerate(LABELS) if probs[r, j] >= thresholds[l]]}
+                    "predicted": [l for j, l in enumerate(labels) if probs[r, j] >= thresholds[l]]}
             if s >= thresholds[lab] and not y[r, i]:
                 fps.append(item)
             elif s < thresholds[lab] and y[r, i]:
@@ -129,18 +131,18 @@ def label_echo(rows, pred: np.ndarray) -> dict[str, Any] | None:
     return {"n": len(echo), "share_with_a_label": float(pred[echo].any(axis=1).mean())} if echo else None
 
 
-def subset_metrics(rows, y: np.ndarray, pred: np.ndarray) -> dict[str, Any]:
+def subset_metrics(rows, y: np.ndarray, pred: np.ndarray, labels: Sequence[str] = LABELS) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, keep in SUBSETS.items():
         idx = np.array([i for i, ex in enumerate(rows) if keep(ex)], dtype=int)
         if len(idx) == 0:
             continue
-        m = multilabel_metrics(y[idx], pred[idx])
+        m = multilabel_metrics(y[idx], pred[idx], labels)
         # sentences of one article are not independent: resample whole articles for their intervals
         groups = [rows[i].doc for i in idx] if name != "sentences" else None
         out[name] = {"n": int(len(idx)), "micro_f1": m["micro_f1"], "macro_f1": m["macro_f1"],
                      "exact_match": float((y[idx] == pred[idx]).all(axis=1).mean()),
-                     "bootstrap": bootstrap_f1(y[idx], pred[idx], groups=groups)}
+                     "bootstrap": bootstrap_f1(y[idx], pred[idx], groups=groups, labels=labels)}
     return out
 
 
@@ -150,13 +152,15 @@ def evaluate(checkpoint: str | Path = DEFAULT_CHECKPOINT, data_dir: str | Path =
     started = time.time()
     checkpoint = Path(checkpoint)
     data_dir = Path(data_dir)
-    rows = {s: read_jsonl(data_dir / f"{s}.jsonl") for s in ("train", "dev", "test")}
-    y = {s: multi_hot(r) for s, r in rows.items()}
+    default = load(checkpoint)
+    labels = default.labels  # the checkpoint's label set, not the package's
+    names = labels.names
+    rows = {s: read_jsonl(data_dir / f"{s}.jsonl", names) for s in ("train", "dev", "test")}
+    y = {s: multi_hot(r, names) for s, r in rows.items()}
     texts = {s: [e.text for e in r] for s, r in rows.items()}
     contexts = {s: [e.context for e in r] for s, r in rows.items()}
 
     # The default backend is what predict() uses; torch fp32 is the reference it must match.
-    default = load(checkpoint)
     backends = {f"{default.backend}-{default.precision}": default}
     if default.backend != "torch":
         try:
@@ -170,7 +174,7 @@ def evaluate(checkpoint: str | Path = DEFAULT_CHECKPOINT, data_dir: str | Path =
                        "train_config": default.metadata.get("train_config"), "training": default.metadata.get("training")},
         "default_backend": f"{default.backend}-{default.precision}",
         "thresholds": thresholds,
-        "labels": list(LABELS),
+        **labels.to_metadata(),
         "data": {s: {"file": str(data_dir / f"{s}.jsonl"), "sha256": file_sha256(data_dir / f"{s}.jsonl"), "n": len(r),
                      "article_sentences": sum(bool(e.doc) for e in r), "articles": len({e.doc for e in r if e.doc})}
                  for s, r in rows.items()},
@@ -186,24 +190,24 @@ def evaluate(checkpoint: str | Path = DEFAULT_CHECKPOINT, data_dir: str | Path =
     probs = probs_by_backend[result["default_backend"]]
     for s in ("dev", "test"):
         pred = apply_thresholds(probs[s], thresholds)
-        m = multilabel_metrics(y[s], pred)
-        m["bootstrap"] = bootstrap_f1(y[s], pred)
-        m["calibration"] = calibration(y[s], probs[s])
-        m["pr_curves"] = pr_curves(y[s], probs[s])
+        m = multilabel_metrics(y[s], pred, names)
+        m["bootstrap"] = bootstrap_f1(y[s], pred, labels=names)
+        m["calibration"] = calibration(y[s], probs[s], labels=names)
+        m["pr_curves"] = pr_curves(y[s], probs[s], names)
         m["confusion"] = {lab: {"tn": int(((1 - y[s][:, i]) & (1 - pred[:, i])).sum()), "fp": int(((1 - y[s][:, i]) & pred[:, i]).sum()),
                                 "fn": int((y[s][:, i] & (1 - pred[:, i])).sum()), "tp": int((y[s][:, i] & pred[:, i]).sum())}
-                          for i, lab in enumerate(LABELS)}
-        m["subsets"] = subset_metrics(rows[s], y[s], pred)
+                          for i, lab in enumerate(names)}
+        m["subsets"] = subset_metrics(rows[s], y[s], pred, names)
         m["label_echo"] = label_echo(rows[s], pred)
         result["splits"][s] = m
     result["errors"] = errors(rows["test"], y["test"], probs["test"], thresholds)
     # per-sentence predictions: lets a test check that these numbers are what predict() gives
-    result["test_predictions"] = [[lab for j, lab in enumerate(LABELS) if probs["test"][r, j] >= thresholds[lab]] for r in range(len(rows["test"]))]
+    result["test_predictions"] = [[lab for j, lab in enumerate(names) if probs["test"][r, j] >= thresholds[lab]] for r in range(len(rows["test"]))]
 
     ref = probs_by_backend.get("torch-fp32")
     for name, pb in probs_by_backend.items():
         pred = apply_thresholds(pb["test"], thresholds)
-        m = multilabel_metrics(y["test"], pred)
+        m = multilabel_metrics(y["test"], pred, names)
         entry = {"micro_f1": m["micro_f1"], "macro_f1": m["macro_f1"], "per_label_f1": {l: v["f1"] for l, v in m["per_label"].items()}}
         if ref is not None:
             ref_pred = apply_thresholds(ref["test"], thresholds)
@@ -211,11 +215,11 @@ def evaluate(checkpoint: str | Path = DEFAULT_CHECKPOINT, data_dir: str | Path =
             entry["max_abs_score_diff_vs_torch"] = float(np.abs(pb["test"] - ref["test"]).max())
         result["backends"][name] = entry
 
-    for base in (KeywordRule(), TfidfLogReg()):
+    for base in (KeywordRule(labels), TfidfLogReg(names)):
         base.fit(texts["train"], y["train"], texts["dev"], y["dev"])
         pred = base.predict(texts["test"])
-        m = multilabel_metrics(y["test"], pred)
-        m["bootstrap"] = bootstrap_f1(y["test"], pred)
+        m = multilabel_metrics(y["test"], pred, names)
+        m["bootstrap"] = bootstrap_f1(y["test"], pred, labels=names)
         if isinstance(base, TfidfLogReg):
             m["thresholds"] = base.thresholds
             m["C"] = base.C

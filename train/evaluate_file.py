@@ -18,6 +18,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,21 +42,21 @@ class Row:
     headline: bool
 
 
-def _label_list(obj: dict, key: str, where: str, problems: list[str]) -> tuple[str, ...] | None:
+def _label_list(obj: dict, key: str, where: str, problems: list[str], names: Sequence[str]) -> tuple[str, ...] | None:
     if key not in obj or (key == "alone_labels" and obj[key] is None):
         return None
     value = obj[key]
     if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
         problems.append(f"{where}: '{key}' must be a list of strings")
         return None
-    bad = [x for x in value if x not in LABELS]
+    bad = [x for x in value if x not in names]
     if bad:
-        problems.append(f"{where}: unknown label(s) {bad} in '{key}'; allowed: {list(LABELS)}")
+        problems.append(f"{where}: unknown label(s) {bad} in '{key}'; the model's labels: {list(names)}")
         return None
     return tuple(value)
 
 
-def read_labelled(path: str | Path) -> list[Row]:
+def read_labelled(path: str | Path, names: Sequence[str] = LABELS) -> list[Row]:
     """Rows with `text` and `labels` (optional: `id`, `alone_labels`, `doc`, `headline`; other
     fields are ignored). Raises DataError naming every bad line."""
     path = Path(path)
@@ -71,8 +72,8 @@ def read_labelled(path: str | Path) -> list[Row]:
             problems.append(f"{where}: 'text' must be a non-empty string")
         if "labels" not in obj:
             problems.append(f"{where}: missing key 'labels'")
-        labels = _label_list(obj, "labels", where, problems)
-        alone = _label_list(obj, "alone_labels", where, problems)
+        labels = _label_list(obj, "labels", where, problems, names)
+        alone = _label_list(obj, "alone_labels", where, problems, names)
         doc = obj.get("doc")
         if doc is not None and (not isinstance(doc, str) or not doc.strip()):
             problems.append(f"{where}: 'doc' must be a non-empty string or null")
@@ -94,18 +95,14 @@ def read_labelled(path: str | Path) -> list[Row]:
     return rows
 
 
-def _hot(labels: list[tuple[str, ...]]) -> np.ndarray:
-    return np.array([[lab in ls for lab in LABELS] for ls in labels], dtype=np.int64).reshape(len(labels), len(LABELS))
+def _hot(labels: list[tuple[str, ...]], names: Sequence[str]) -> np.ndarray:
+    return np.array([[lab in ls for lab in names] for ls in labels], dtype=np.int64).reshape(len(labels), len(names))
 
 
-def _hot_pred(preds) -> np.ndarray:
-    return _hot([tuple(p.labels) for p in preds])
-
-
-def _scored(y: np.ndarray, pred: np.ndarray, groups: list | None) -> dict[str, Any]:
-    m = multilabel_metrics(y, pred)
+def _scored(y: np.ndarray, pred: np.ndarray, groups: list | None, names: Sequence[str]) -> dict[str, Any]:
+    m = multilabel_metrics(y, pred, names)
     m["exact_match"] = float((y == pred).all(axis=1).mean())
-    m["bootstrap"] = bootstrap_f1(y, pred, groups=groups)
+    m["bootstrap"] = bootstrap_f1(y, pred, groups=groups, labels=names)
     return m
 
 
@@ -115,8 +112,13 @@ def evaluate_file(data: str | Path, checkpoint: str | Path | None = None, backen
     from event_classifier.document import predict_document
 
     started = time.time()
-    rows = read_labelled(data)
     clf = load(checkpoint, backend=backend)  # type: ignore[arg-type]
+    names = clf.labels.names
+    rows = read_labelled(data, names)
+
+    def hot_pred(preds) -> np.ndarray:
+        return _hot([tuple(p.labels) for p in preds], names)
+
     texts = [r.text for r in rows]
     has_docs = any(r.doc for r in rows)
     groups = [r.doc or f"row-{i}" for i, r in enumerate(rows)] if has_docs else None
@@ -125,23 +127,23 @@ def evaluate_file(data: str | Path, checkpoint: str | Path | None = None, backen
                  "articles": len({r.doc for r in rows if r.doc}), "article_sentences": sum(bool(r.doc) for r in rows)},
         "model": {"path": str(clf.path), "backend": f"{clf.backend}-{clf.precision}", "context_mode": clf.context,
                   "checkpoint_id": clf.metadata.get("checkpoint_id"), "thresholds": clf.thresholds},
-        "labels": list(LABELS),
+        **clf.labels.to_metadata(),
         "readings": {},
     }
 
-    alone_gold = _hot([r.alone_labels if r.alone_labels is not None else r.labels for r in rows])
-    alone_pred = _hot_pred(clf.predict(texts))
+    alone_gold = _hot([r.alone_labels if r.alone_labels is not None else r.labels for r in rows], names)
+    alone_pred = hot_pred(clf.predict(texts))
     result["readings"]["alone"] = {
         "gold": "alone_labels" if any(r.alone_labels is not None for r in rows) else "labels",
-        **_scored(alone_gold, alone_pred, groups),
+        **_scored(alone_gold, alone_pred, groups, names),
     }
     if has_docs:
-        y = _hot([r.labels for r in rows])
+        y = _hot([r.labels for r in rows], names)
         contexts = [rows[i - 1].text if i and r.doc and rows[i - 1].doc == r.doc else None for i, r in enumerate(rows)]
-        ctx_pred = _hot_pred(clf.predict(texts, context=contexts))
-        result["readings"]["context"] = {"gold": "labels", **_scored(y, ctx_pred, groups)}
+        ctx_pred = hot_pred(clf.predict(texts, context=contexts))
+        result["readings"]["context"] = {"gold": "labels", **_scored(y, ctx_pred, groups, names)}
         # the same sentences read alone, scored against in-article labels: what context mode must beat
-        result["readings"]["alone_vs_article_labels"] = {"gold": "labels", **_scored(y, alone_pred, groups)}
+        result["readings"]["alone_vs_article_labels"] = {"gold": "labels", **_scored(y, alone_pred, groups, names)}
 
         docs = list(dict.fromkeys(r.doc for r in rows if r.doc))
         doc_gold, doc_pred = [], []
@@ -149,10 +151,10 @@ def evaluate_file(data: str | Path, checkpoint: str | Path | None = None, backen
             members = [r for r in rows if r.doc == d]
             doc_gold.append(tuple(sorted({lab for r in members for lab in r.labels})))
             doc_pred.append(tuple(predict_document(" ".join(r.text for r in members), classifier=clf).labels))
-        yd, pd_ = _hot(doc_gold), _hot(doc_pred)
-        article = multilabel_metrics(yd, pd_)
+        yd, pd_ = _hot(doc_gold, names), _hot(doc_pred, names)
+        article = multilabel_metrics(yd, pd_, names)
         article["exact_match"] = float((yd == pd_).all(axis=1).mean())
-        article["bootstrap"] = bootstrap_f1(yd, pd_)
+        article["bootstrap"] = bootstrap_f1(yd, pd_, labels=names)
         result["readings"]["article"] = {"gold": "union of labels", **article}
     result["seconds"] = round(time.time() - started, 1)
     return result
@@ -189,19 +191,19 @@ def report_md(m: dict[str, Any], name: str) -> str:
         + f"; model `{m['model']['path']}` ({m['model']['backend']}, stored thresholds). F1 in %, 95% bootstrap"
         f" intervals over {unit} (1000 resamples). Only figures are stored, never the text._",
         "",
-        "| reading | gold | n | micro F1 | macro F1 | exact label set | " + " | ".join(f"{lab} F1" for lab in LABELS) + " |",
-        "|---|---|---:|---|---|---:|" + "---:|" * len(LABELS),
+        "| reading | gold | n | micro F1 | macro F1 | exact label set | " + " | ".join(f"{lab} F1" for lab in m["labels"]) + " |",
+        "|---|---|---:|---|---|---:|" + "---:|" * len(m["labels"]),
     ]
     for key, r in summary_rows(m):
         b = r["bootstrap"]
         lines.append(
             f"| {READING_TITLES[key]} | {r['gold']} | {r['n']} | {_pct(r['micro_f1'])} {_ci(b['micro_f1'])} | "
             f"{_pct(r['macro_f1'])} {_ci(b['macro_f1'])} | {_pct(r['exact_match'])} | "
-            + " | ".join(_pct(r["per_label"][lab]["f1"]) for lab in LABELS) + " |"
+            + " | ".join(_pct(r["per_label"][lab]["f1"]) for lab in m["labels"]) + " |"
         )
     lines += ["", "## Per label", "", "| reading | label | precision | recall | F1 | support |", "|---|---|---:|---:|---:|---:|"]
     for key, r in summary_rows(m):
-        for lab in LABELS:
+        for lab in m["labels"]:
             p = r["per_label"][lab]
             lines.append(f"| {key} | {lab} | {_pct(p['precision'])} | {_pct(p['recall'])} | {_pct(p['f1'])} | {p['support']} |")
     return "\n".join(lines) + "\n"
@@ -272,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
             update_readme(m, name, card)
     for key, r in summary_rows(m):
         print(f"{key:>24}: micro F1 {_pct(r['micro_f1'])} {_ci(r['bootstrap']['micro_f1'])}  macro {_pct(r['macro_f1'])}  "
-              f"exact {_pct(r['exact_match'])}  " + " ".join(f"{lab[:4]} {_pct(r['per_label'][lab]['f1'])}" for lab in LABELS))
+              f"exact {_pct(r['exact_match'])}  " + " ".join(f"{lab[:4]} {_pct(r['per_label'][lab]['f1'])}" for lab in m["labels"]))
     print(f"wrote {out / (name + '.json')} and {out / (name + '.md')} ({m['seconds']} s)")
     return 0
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from event_classifier.labels import LABELS
-
 TFIDF = "TF-IDF + logistic regression"
 
 
@@ -21,8 +19,14 @@ def check_gate(metrics: dict[str, Any], gate_file: str | Path) -> list[str]:
     failures = []
     if test["micro_f1"] < floors["test_micro_f1"]:
         failures.append(f"test micro-F1 {test['micro_f1']:.4f} < floor {floors['test_micro_f1']}")
-    for lab in LABELS:
-        f1, floor = test["per_label"][lab]["f1"], floors["test_label_f1"][lab]
+    label_floors = floors.get("test_label_f1") or {}
+    unknown = set(label_floors) - set(metrics.get("labels") or test["per_label"])
+    if unknown:
+        failures.append(f"{gate_file}: floors for label(s) {sorted(unknown)} that the checkpoint does not have")
+    for lab, floor in label_floors.items():
+        if lab not in test["per_label"]:
+            continue
+        f1 = test["per_label"][lab]["f1"]
         if f1 < floor:
             failures.append(f"test F1 of '{lab}' {f1:.4f} < floor {floor}")
     # subsets (e.g. sentences that need their neighbour) guard context mode

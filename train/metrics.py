@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -12,13 +13,19 @@ from event_classifier.labels import LABELS
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
 
 
-def multilabel_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, Any]:
+def check_width(y: np.ndarray, labels: Sequence[str]) -> None:
+    if y.ndim != 2 or y.shape[1] != len(labels):
+        raise ValueError(f"array of shape {y.shape} does not have one column per label ({len(labels)}: {list(labels)})")
+
+
+def multilabel_metrics(y_true: np.ndarray, y_pred: np.ndarray, labels: Sequence[str] = LABELS) -> dict[str, Any]:
     """Per-label P/R/F1/support; micro, macro and samples F1; subset accuracy; hamming loss."""
-    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, average=None, zero_division=0)
+    check_width(y_true, labels)
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, average=None, zero_division=0, labels=range(len(labels)))
     out: dict[str, Any] = {
         "per_label": {
             lab: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}
-            for i, lab in enumerate(LABELS)
+            for i, lab in enumerate(labels)
         },
         "micro_f1": float(f1_score(y_true, y_pred, average="micro", zero_division=0)),
         "macro_f1": float(f1_score(y_true, y_pred, average="macro", zero_division=0)),
@@ -32,16 +39,19 @@ def multilabel_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, Any]
 
 
 def apply_thresholds(probs: np.ndarray, thresholds: dict[str, float]) -> np.ndarray:
-    return (probs >= np.array([thresholds[lab] for lab in LABELS])).astype(np.int64)
+    """0/1 predictions; the thresholds dict's order is the label order (columns of ``probs``)."""
+    check_width(probs, list(thresholds))
+    return (probs >= np.array(list(thresholds.values()))).astype(np.int64)
 
 
-def tune_thresholds(y_true: np.ndarray, probs: np.ndarray) -> dict[str, float]:
+def tune_thresholds(y_true: np.ndarray, probs: np.ndarray, labels: Sequence[str] = LABELS) -> dict[str, float]:
     """Per label, the threshold on a 0.05..0.95 grid that maximises F1 on these (dev) rows.
 
     Ties go to the threshold nearest 0.5, so a flat F1 curve does not push it to an extreme.
     """
+    check_width(probs, labels)
     out = {}
-    for i, lab in enumerate(LABELS):
+    for i, lab in enumerate(labels):
         best = (-1.0, 0.0, 0.5)
         for t in THRESHOLD_GRID:
             f = f1_score(y_true[:, i], probs[:, i] >= t, zero_division=0)

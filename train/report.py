@@ -7,12 +7,21 @@ import re
 from pathlib import Path
 from typing import Any
 
-from event_classifier.labels import DEFINITIONS, LABELS
+from event_classifier.labels import SHIPPED
 
 
 
 CORPUS_WORDING = "A corpus written sentence by sentence for this project by AI writing assistants, under the maintainers' review, of"
 """How the corpus is described everywhere (README, card); data/README.md gives the details."""
+
+
+def _labels(m: dict[str, Any]) -> list[str]:
+    """The evaluated checkpoint's labels (metrics.json records them), in head order."""
+    return list(m["labels"])
+
+
+def _definitions(m: dict[str, Any]) -> dict[str, str]:
+    return m.get("label_definitions") or {}
 
 
 def _f(x: float) -> str:
@@ -31,8 +40,9 @@ def plots(m: dict[str, Any], out_dir: Path) -> list[str]:
 
     test = m["splits"]["test"]
     names = []
-    fig, axes = plt.subplots(1, 4, figsize=(14, 3.6))
-    for ax, lab in zip(axes, LABELS):
+    labels = _labels(m)
+    fig, axes = plt.subplots(1, len(labels), figsize=(3.5 * len(labels), 3.6), squeeze=False)
+    for ax, lab in zip(axes[0], labels):
         c = test["confusion"][lab]
         mat = [[c["tn"], c["fp"]], [c["fn"], c["tp"]]]
         ax.imshow(mat, cmap="Blues")
@@ -50,7 +60,7 @@ def plots(m: dict[str, Any], out_dir: Path) -> list[str]:
     names.append("confusion.png")
 
     fig, ax = plt.subplots(figsize=(6, 5))
-    for lab in LABELS:
+    for lab in labels:
         pr = test["pr_curves"][lab]
         line, = ax.plot(pr["recall"], pr["precision"], label=f"{lab} (AP {pr['average_precision']:.2f})")
         pl = test["per_label"][lab]
@@ -68,7 +78,7 @@ def plots(m: dict[str, Any], out_dir: Path) -> list[str]:
 
     fig, ax = plt.subplots(figsize=(6, 5))
     ax.plot([0, 1], [0, 1], "k--", lw=1, label="perfect calibration")
-    for lab in LABELS:
+    for lab in labels:
         cal = test["calibration"]["per_label"][lab]
         xs = [b["mean_score"] for b in cal["bins"]]
         ys = [b["positive_rate"] for b in cal["bins"]]
@@ -93,7 +103,7 @@ def summary_table(m: dict[str, Any]) -> str:
     base = m["baselines"]
     cols = [("model", test)] + [(k, v) for k, v in base.items()]
     lines = ["| F1 on test (%) | " + " | ".join(n for n, _ in cols) + " |", "|---|" + "---:|" * len(cols)]
-    for lab in LABELS:
+    for lab in _labels(m):
         lines.append(f"| {lab} | " + " | ".join(_f(v["per_label"][lab]["f1"]) for _, v in cols) + " |")
     for avg in ("micro_f1", "macro_f1"):
         lines.append(f"| **{avg.replace('_f1', ' F1')}** | " + " | ".join(f"**{_f(v[avg])}** {_ci(v['bootstrap'][avg])}" for _, v in cols) + " |")
@@ -122,7 +132,7 @@ def eval_md(m: dict[str, Any]) -> str:
         "| label | threshold | precision | recall | F1 | F1 95% CI | support | ECE | AP |",
         "|---|---:|---:|---:|---:|---|---:|---:|---:|",
     ]
-    for lab in LABELS:
+    for lab in _labels(m):
         pl = test["per_label"][lab]
         out.append(
             f"| {lab} | {m['thresholds'][lab]:.2f} | {_f(pl['precision'])} | {_f(pl['recall'])} | {_f(pl['f1'])} | "
@@ -193,7 +203,7 @@ def model_card(m: dict[str, Any], realnews: Path = Path("reports/realnews-dev.js
     ck = m["checkpoint"]
     cfg = ck.get("train_config") or {}
     results = [("micro_f1", "Micro F1", test["micro_f1"]), ("macro_f1", "Macro F1", test["macro_f1"])] + [
-        (f"f1_{lab}", f"F1 {lab}", test["per_label"][lab]["f1"]) for lab in LABELS
+        (f"f1_{lab}", f"F1 {lab}", test["per_label"][lab]["f1"]) for lab in _labels(m)
     ]
     meta = [
         "---",
@@ -220,7 +230,8 @@ def model_card(m: dict[str, Any], realnews: Path = Path("reports/realnews-dev.js
         "",
         "## Labels",
         "",
-    ] + [f"- `{lab}` (threshold {m['thresholds'][lab]:.2f}): {DEFINITIONS[lab]}." for lab in LABELS] + [
+    ] + [f"- `{lab}` (threshold {m['thresholds'][lab]:.2f}): {_definitions(m).get(lab, '(no definition recorded)')}."
+         for lab in _labels(m)] + [
         "",
         "A sentence gets a label when it mentions an instance of the event (happened, planned, demanded, "
         "denied or negated all count); full rules in data/guidelines.md.",
@@ -335,8 +346,10 @@ def backend_note(m: dict[str, Any]) -> str:
     return note
 
 
-def labels_table() -> str:
-    rows = [f"| `{lab}` | {DEFINITIONS[lab]} |" for lab in LABELS]
+def labels_table(m: dict[str, Any] | None = None) -> str:
+    """Name and one-line definition per label: of the evaluated checkpoint, or the shipped one."""
+    names, defs = (_labels(m), _definitions(m)) if m else (list(SHIPPED.names), dict(SHIPPED.definitions))
+    rows = [f"| `{lab}` | {defs.get(lab, '')} |" for lab in names]
     return "\n".join(["| label | one-line definition |", "|---|---|", *rows])
 
 
@@ -352,7 +365,7 @@ def update_readme(m: dict[str, Any], readme: Path) -> None:
         return
     text = readme.read_text(encoding="utf-8")
     text = replace_marked(text, "metrics", f"{summary_table(m)}\n\n{subsets_summary(m)}\n\n_Generated by `make evaluate` from reports/metrics.json._")
-    text = replace_marked(text, "labels", labels_table())
+    text = replace_marked(text, "labels", labels_table(m))
     readme.write_text(text, encoding="utf-8")
 
 

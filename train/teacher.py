@@ -13,16 +13,14 @@ import json
 import sys
 from pathlib import Path
 
-from event_classifier.labels import LABELS
-
 from .data import DataError, file_sha256, read_jsonl
 
 
 def write_soft_labels(checkpoint: str | Path, train_file: str | Path, out: str | Path) -> int:
     from event_classifier import load
 
-    rows = read_jsonl(train_file)
     clf = load(checkpoint, backend="torch")
+    rows = read_jsonl(train_file, clf.labels.names)
     probs, _ = clf.scores([r.text for r in rows], batch_size=64)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -31,7 +29,7 @@ def write_soft_labels(checkpoint: str | Path, train_file: str | Path, out: str |
             fh.write(json.dumps({"id": r.id, "scores": [round(float(x), 4) for x in p]}) + "\n")
     meta = {"teacher": clf.metadata.get("base_model"), "teacher_checkpoint_id": clf.metadata.get("checkpoint_id"),
             "teacher_dev_metrics": clf.metadata.get("dev_metrics", {}).get("tuned_thresholds", {}).get("micro_f1"),
-            "train_file": str(train_file), "train_sha256": file_sha256(train_file), "labels": list(LABELS),
+            "train_file": str(train_file), "train_sha256": file_sha256(train_file), "labels": list(clf.labels),
             "reading": "each sentence alone (no context)", "n": len(rows)}
     out.with_suffix(".meta.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     return len(rows)

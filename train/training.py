@@ -17,7 +17,7 @@ import numpy as np
 
 from event_classifier.artifacts import METADATA_FILE
 from event_classifier.encoding import Encoder
-from event_classifier.labels import LABELS
+from event_classifier.labels import LabelSet
 
 from .config import TrainConfig
 from .data import add_random_context, alone_reading, file_sha256, read_jsonl, read_soft_labels, to_dataset
@@ -75,9 +75,10 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
     import event_classifier
 
     started = time.time()
-    # Validate the data before anything slow happens; DataError names file:line.
-    train_rows = read_jsonl(cfg.train_file)
-    dev_rows = read_jsonl(cfg.dev_file)
+    # Validate the labels and data before anything slow happens; DataError names file:line.
+    labels = LabelSet.from_file(cfg.labels_file)
+    train_rows = read_jsonl(cfg.train_file, labels.names)
+    dev_rows = read_jsonl(cfg.dev_file, labels.names)
     if cfg.max_train_samples:
         train_rows = train_rows[: cfg.max_train_samples]
     if cfg.max_dev_samples:
@@ -87,7 +88,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
     if not cfg.context:
         # a model that reads sentences alone learns (and is tuned on) what each sentence says by itself
         train_rows, dev_rows = alone_reading(train_rows), alone_reading(dev_rows)
-    soft = read_soft_labels(cfg.teacher_labels) if cfg.teacher_labels else None
+    soft = read_soft_labels(cfg.teacher_labels, len(labels)) if cfg.teacher_labels else None
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     transformers.set_seed(cfg.seed)
@@ -107,15 +108,15 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
                 "attention_mask": [[1] * len(e[0]) for e in encs]}
 
     cols = ["id", "text", "context"]
-    train_ds = to_dataset(train_rows, soft, cfg.distill_alpha).map(encode, batched=True, remove_columns=cols)
-    dev_ds = to_dataset(dev_rows).map(encode, batched=True, remove_columns=cols)
+    train_ds = to_dataset(train_rows, soft, cfg.distill_alpha, labels.names).map(encode, batched=True, remove_columns=cols)
+    dev_ds = to_dataset(dev_rows, labels=labels.names).map(encode, batched=True, remove_columns=cols)
 
     model = AutoModelForSequenceClassification.from_pretrained(
         base,
-        num_labels=len(LABELS),
+        num_labels=len(labels),
         problem_type="multi_label_classification",  # BCEWithLogitsLoss in the model's forward
-        id2label=dict(enumerate(LABELS)),
-        label2id={lab: i for i, lab in enumerate(LABELS)},
+        id2label=dict(enumerate(labels.names)),
+        label2id={lab: i for i, lab in enumerate(labels.names)},
     )
 
     cuda = torch.cuda.is_available()
@@ -147,7 +148,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
 
     def compute_metrics(pred) -> dict[str, float]:
         y = np.asarray(pred.label_ids).astype(np.int64)
-        m = multilabel_metrics(y, (_sigmoid(np.asarray(pred.predictions)) >= 0.5).astype(np.int64))
+        m = multilabel_metrics(y, (_sigmoid(np.asarray(pred.predictions)) >= 0.5).astype(np.int64), labels.names)
         return {"micro_f1": m["micro_f1"], "macro_f1": m["macro_f1"]}
 
     trainer = Trainer(
@@ -168,9 +169,9 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
     dev_pred = trainer.predict(dev_ds)
     dev_probs = _sigmoid(np.asarray(dev_pred.predictions))
     y_dev = np.asarray(dev_pred.label_ids).astype(np.int64)
-    thresholds = tune_thresholds(y_dev, dev_probs)
-    dev_at_half = multilabel_metrics(y_dev, (dev_probs >= 0.5).astype(np.int64))
-    dev_tuned = multilabel_metrics(y_dev, apply_thresholds(dev_probs, thresholds))
+    thresholds = tune_thresholds(y_dev, dev_probs, labels.names)
+    dev_at_half = multilabel_metrics(y_dev, (dev_probs >= 0.5).astype(np.int64), labels.names)
+    dev_tuned = multilabel_metrics(y_dev, apply_thresholds(dev_probs, thresholds), labels.names)
     elapsed = time.time() - started
 
     summary: dict[str, Any] = {
@@ -200,7 +201,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
     tokenizer.save_pretrained(tmp)
     metadata = {
         "checkpoint_id": uuid.uuid4().hex,
-        "labels": list(LABELS),
+        **labels.to_metadata(),
         "thresholds": thresholds,
         "max_length": cfg.max_length,
         "context": cfg.context,
@@ -208,6 +209,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         "base_model": cfg.base_model,
         "train_config": cfg.to_dict(),
         "data": {
+            "labels": {"file": cfg.labels_file, "sha256": file_sha256(cfg.labels_file)},
             "train": {"file": cfg.train_file, "sha256": file_sha256(cfg.train_file), "n": len(train_rows)},
             **({"teacher_labels": {"file": cfg.teacher_labels, "sha256": file_sha256(cfg.teacher_labels),
                                    "n_used": sum(e.id in soft for e in train_rows)}} if soft is not None else {}),
