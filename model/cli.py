@@ -34,63 +34,95 @@ def _positive_int(value: str) -> int:
     return n
 
 
+def _progress(total: int | None, quiet: bool) -> Any:
+    """A tqdm bar on stderr when it is a terminal (records/s and ETA), else nothing."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, unit="rec", file=sys.stderr, smoothing=0.1, dynamic_ncols=True)
+
+
 def _cmd_predict(args: argparse.Namespace) -> int:
     from . import load
     from .records import InputError, output_fields, read_records
+    from .streaming import already_written, label_records, open_writer
 
     if args.text is not None and args.input is not None:
         raise UsageError("give either text arguments or --input, not both")
-    # Read and validate the input before loading the model or opening (truncating) --output,
-    # so bad input costs nothing and never clobbers an existing output file.
+    if args.resume and not args.output:
+        raise UsageError("--resume needs --output (the file an earlier run was writing)")
     field = args.text_field
-    source = "<arguments>"
-    if args.text is not None:
-        rows = [(i + 1, {field: t}) for i, t in enumerate(args.text)]
-    else:
-        source = args.input if args.input not in (None, "-") else "<stdin>"
-        if source == "<stdin>" and sys.stdin.isatty():
-            print("event-classifier: reading from stdin (one text per line; end with Ctrl-D); "
-                  "see `event-classifier predict --help`", file=sys.stderr)
-        try:
-            rows = list(read_records(args.input, sys.stdin, text_field=field, document=args.document))
-        except InputError as exc:
-            raise UsageError(str(exc)) from None
     produced = ["labels", "sentences"] if args.document else ["labels", "scores", "truncated"]
-    names = {}
-    for lineno, rec in rows:
+    names = {k: args.field_prefix + k for k in produced}
+    from_stdin = args.text is None and args.input in (None, "-")
+    source = "<arguments>" if args.text is not None else ("<stdin>" if from_stdin else args.input)
+
+    def records():
+        if args.text is not None:
+            yield from ((i + 1, {field: t}) for i, t in enumerate(args.text))
+        else:
+            yield from read_records(args.input, sys.stdin, text_field=field, document=args.document)
+
+    def checked():
+        for lineno, rec in records():
+            output_fields(rec, produced, args.field_prefix, source, lineno)
+            yield rec
+
+    # A file is read twice: once to validate every record (cheap next to the model), so bad input
+    # costs nothing and never truncates an existing --output; then again, streaming, to label.
+    total, all_ids = None, False
+    if from_stdin and sys.stdin.isatty():
+        print("event-classifier: reading from stdin (one text per line; end with Ctrl-D); "
+              "see `event-classifier predict --help`", file=sys.stderr)
+    if not from_stdin:
         try:
-            names = output_fields(rec, produced, args.field_prefix, source, lineno)
+            total, with_id = 0, 0
+            for rec in checked():
+                total += 1
+                with_id += "id" in rec
+            all_ids = with_id == total
         except InputError as exc:
             raise UsageError(str(exc)) from None
-    names = names or {k: args.field_prefix + k for k in produced}
+    done, done_ids = 0, set()
+    if args.resume:
+        done, done_ids = already_written(args.output, by_id=all_ids)
     clf = load(args.checkpoint, backend=args.backend, device=args.device)
-    threshold = args.threshold
-    use_context = not args.no_context
-    out: TextIO = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
-    records = [rec for _, rec in rows]
+    writer = open_writer(args.output, append=args.resume)
+    target = args.output or "stdout"
 
-    def write(rec: dict[str, Any], result: dict[str, Any]) -> None:
-        result.pop("text", None)  # the record already holds the text under its own field name
-        out.write(json.dumps({**rec, **{names[k]: v for k, v in result.items()}}, ensure_ascii=False) + "\n")
+    def todo():
+        for i, rec in enumerate(checked()):
+            if (str(rec.get("id")) in done_ids) if all_ids and args.resume else i < done:
+                continue
+            yield rec
 
+    bar = _progress(None if total is None else max(total - done, 0), args.quiet)
+    ok = False
     try:
-        if args.document:
-            from .document import predict_document
-
-            for rec in records:
-                doc = predict_document(rec[field], classifier=clf, threshold=threshold, use_context=use_context)
-                write(rec, doc.to_dict())
+        stats = label_records(todo(), clf, writer, text_field=field, names=names, document=args.document,
+                              threshold=args.threshold, use_context=not args.no_context, batch_size=args.batch_size,
+                              progress=bar)
+        ok = True
+    except InputError as exc:  # only stdin can still fail here: it is read once
+        raise UsageError(f"{exc} ({writer.written} records written before it)") from None
+    except KeyboardInterrupt:
+        if not args.output:
+            how = ""
+        elif args.output.lower().endswith(".parquet"):
+            how = " (a Parquet file is kept only when the run completes: run the command again)"
         else:
-            # a JSONL "context" field (the previous sentence) is used by context-mode checkpoints
-            has_ctx = use_context and any("context" in r for r in records)
-            contexts = [r.get("context") for r in records] if has_ctx else None
-            preds = clf.predict([r[field] for r in records], batch_size=args.batch_size, threshold=threshold, context=contexts)
-            for rec, pred in zip(records, preds):
-                write(rec, pred.to_dict())
-        out.flush()
+            how = "; run the same command " + ("again" if args.resume else "with --resume") + " to continue"
+        print(f"event-classifier: interrupted: {writer.written} records written to {target}{how}", file=sys.stderr)
+        return 130
     finally:
-        if out is not sys.stdout:
-            out.close()
+        if bar is not None:
+            bar.close()
+        writer.close(ok)
+    stats.skipped = done
+    print(stats.line(target), file=sys.stderr)
     return 0
 
 
@@ -151,9 +183,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("text", nargs="*", default=None, help="sentence(s) to label; omit to read --input or stdin")
     p.add_argument("--input", "-i", metavar="FILE",
                    help="FILE.jsonl/.ndjson (one object per line), .json (the same, or an array of objects), "
-                   ".csv (header row) or .txt (one text per line); '-' or omitted = stdin, format detected")
+                   ".csv (header row), .parquet (with pyarrow) or .txt (one text per line); '-' or omitted = "
+                   "stdin, format detected")
     p.add_argument("--text-field", default="text", metavar="NAME", help="field or CSV column holding the text (default: text)")
-    p.add_argument("--output", "-o", metavar="FILE", help="output .jsonl (default: stdout)")
+    p.add_argument("--output", "-o", metavar="FILE", help="output .jsonl, or .parquet with pyarrow (default: stdout as JSON lines)")
     p.add_argument("--field-prefix", default="", metavar="PREFIX",
                    help="prefix for the prediction fields, e.g. pred_ (needed when input records already have "
                    "'labels' or 'scores', which are never overwritten)")
@@ -172,6 +205,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="auto (default) = ONNX int8 when exported, else torch")
     p.add_argument("--device", default=None, help="torch device, e.g. cuda or cpu (implies the torch backend)")
     p.add_argument("--checkpoint", default=None, metavar="DIR", help="checkpoint folder (default: the shipped one)")
+    p.add_argument("--resume", action="store_true",
+                   help="continue an interrupted run: skip the records already in --output (by id, or by position "
+                   "when records have no id) and append the rest")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar (the one-line summary is always printed)")
     p.set_defaults(func=_cmd_predict, parser=p)
 
     p = sub.add_parser("train", help="fine-tune and write the checkpoint", description="Run train(cfg) on a YAML config.")

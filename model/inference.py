@@ -80,6 +80,20 @@ def check_threshold(threshold: object) -> None:
             raise ValueError(f"threshold for {key} must be between 0 and 1, got {t}")
 
 
+def _encodable(text: str | None, index: int, name: str) -> str | None:
+    """Lone surrogates (e.g. from a bad decode upstream) cannot be tokenized: replace them with
+    U+FFFD and say so, rather than fail the whole batch."""
+    if text is None or text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        warnings.warn(f"{name}[{index}] has characters that are not valid Unicode (lone surrogates); "
+                      "they were replaced with U+FFFD for labelling", UnicodeWarning, stacklevel=4)
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
+
+
 def check_contexts(context: object) -> list[str | None]:
     if isinstance(context, (bytes, bytearray, Mapping)) or not hasattr(context, "__iter__"):
         raise TypeError(f"context must be a str, None or an iterable of str/None, got {type(context).__name__}")
@@ -256,8 +270,8 @@ class EventClassifier:
         live = [i for i, t in enumerate(texts) if t.strip()]
         if not live:
             return probs, truncated
-        pairs = [contexts[i] for i in live] if contexts is not None else None
-        encoded = self._tok.encode([texts[i] for i in live], pairs)
+        pairs = [_encodable(contexts[i], i, "context") for i in live] if contexts is not None else None
+        encoded = self._tok.encode([_encodable(texts[i], i, "texts") for i in live], pairs)
         if getattr(self._impl, "per_sentence", False):
             impl = self._impl
 
