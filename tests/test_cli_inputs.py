@@ -214,3 +214,25 @@ def test_ctrl_c_is_a_message_not_a_traceback():
     p.send_signal(signal.SIGINT)
     _, err = p.communicate(timeout=60)
     assert p.returncode == 130 and "interrupted" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("module", ["evaluate", "evaluate_file", "datacheck", "export", "bench", "compare"])
+def test_every_stage_flag_has_help(module, monkeypatch, capsys):
+    import importlib
+
+    mod = importlib.import_module(f"event_classifier.train.{module}")
+    seen = []
+    import argparse
+
+    real = argparse.ArgumentParser.parse_args
+
+    def spy(self, *a, **k):
+        seen.append(self)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", spy)
+    with pytest.raises(SystemExit):
+        mod.main(["--data", "x.jsonl"] if module == "evaluate_file" else [])
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", real)
+    for action in seen[0]._actions:
+        assert action.help, f"{module}: {action.option_strings} has no help text"

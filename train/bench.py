@@ -118,13 +118,43 @@ def _document_speed(clf: Any, data_dir: str, repeats: int = 2) -> dict[str, Any]
             "document_vs_alone": ctx / alone, "context_mode": bool(clf.context)}
 
 
+def _streaming(texts: list[str], n: int) -> dict[str, Any]:
+    """The CLI on an n-record JSONL file (corpus sentences repeated), as an archive job runs it:
+    wall time, records/s and the process's peak RSS."""
+    import psutil
+
+    folder = Path(".runs/bench-stream")
+    folder.mkdir(parents=True, exist_ok=True)
+    src, out = folder / "in.jsonl", folder / "out.jsonl"
+    with src.open("w", encoding="utf-8") as fh:
+        for i in range(n):
+            fh.write(json.dumps({"id": i, "text": texts[i % len(texts)]}) + "\n")
+    print(f"timing the streaming CLI on {n} records ...", flush=True)
+    t = time.perf_counter()
+    p = subprocess.Popen([sys.executable, "-m", "event_classifier.cli", "predict", "--input", str(src), "--output", str(out), "--quiet"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc, top = psutil.Process(p.pid), 0
+    while p.poll() is None:
+        try:
+            top = max(top, proc.memory_info().rss)
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.05)
+    wall = time.perf_counter() - t
+    if p.returncode != 0:
+        raise SystemExit(f"streaming CLI failed with status {p.returncode}")
+    written = sum(1 for _ in out.open(encoding="utf-8"))
+    return {"records": n, "written": written, "seconds": wall, "records_per_s": n / wall, "peak_rss_mb": top / 2**20}
+
+
 def _timed(fn: Callable[[], Any]) -> float:
     t = time.perf_counter()
     fn()
     return time.perf_counter() - t
 
 
-def bench(n: int = 2000, batch_size: int = 32, threads: int = 2, latency_n: int = 200, data_dir: str = "data") -> dict[str, Any]:
+def bench(n: int = 2000, batch_size: int = 32, threads: int = 2, latency_n: int = 200, data_dir: str = "data",
+          stream_n: int = 100_000) -> dict[str, Any]:
     import torch
 
     torch.set_num_threads(threads)
@@ -159,6 +189,8 @@ def bench(n: int = 2000, batch_size: int = 32, threads: int = 2, latency_n: int 
         result["backends"][name] = entry
 
     result["document"] = _document_speed(default, data_dir)
+    if stream_n:
+        result["streaming"] = _streaming([e.text for e in rows], stream_n)
 
     print("timing transformers.pipeline ...", flush=True)
     from transformers import pipeline
@@ -214,18 +246,26 @@ def to_markdown(r: dict[str, Any]) -> str:
                   f"{100 * d['document_vs_alone']:.0f}% |",
                   f"| `predict_document(article, use_context=False)` | {d['document_no_context_sentences_per_s']:.0f} | "
                   f"{100 * d['document_no_context_sentences_per_s'] / d['alone_sentences_per_s']:.0f}% |", ""]
+    st = r.get("streaming")
+    if st:
+        lines += ["## Archive job (streaming CLI, default backend)", "",
+                  f"`event-classifier predict --input in.jsonl --output out.jsonl` on {st['records']:,} corpus sentences "
+                  "(repeated), one process, wall time from launch to exit:", "",
+                  "| records | seconds | records/s | peak RSS MB |", "|---:|---:|---:|---:|",
+                  f"| {st['records']:,} | {st['seconds']:.0f} | {st['records_per_s']:.0f} | {st['peak_rss_mb']:.0f} |", ""]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="event-classifier bench", description=__doc__)
-    ap.add_argument("--n", type=int, default=2000)
-    ap.add_argument("--batch-size", type=int, default=32)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--latency-n", type=int, default=200)
-    ap.add_argument("--out", default="reports")
+    ap.add_argument("--n", type=int, default=2000, help="corpus sentences for the throughput runs")
+    ap.add_argument("--batch-size", type=int, default=32, help="batch size for the torch and pipeline runs")
+    ap.add_argument("--threads", type=int, default=2, help="threads for every backend (like for like)")
+    ap.add_argument("--latency-n", type=int, default=200, help="single sentences timed for the p50/p95 latency")
+    ap.add_argument("--stream-n", type=int, default=100_000, help="records for the streaming CLI run (0 = skip)")
+    ap.add_argument("--out", default="reports", help="folder for bench.json and bench.md")
     args = ap.parse_args(argv)
-    r = bench(args.n, args.batch_size, args.threads, args.latency_n)
+    r = bench(args.n, args.batch_size, args.threads, args.latency_n, stream_n=args.stream_n)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "bench.json").write_text(json.dumps(r, indent=2) + "\n", encoding="utf-8")

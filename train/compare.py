@@ -126,8 +126,8 @@ def _tables(result: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="event-classifier compare", description=__doc__)
     ap.add_argument("checkpoints", nargs="+", metavar="NAME=PATH", help="checkpoints to compare")
-    ap.add_argument("--dev-file", default="data/dev.jsonl")
-    ap.add_argument("--reports", default="reports")
+    ap.add_argument("--dev-file", default="data/dev.jsonl", help="labelled split to compare on")
+    ap.add_argument("--reports", default="reports", help="folder for ablation.json and ablation.md")
     ap.add_argument("--readme", default=None, help="also refresh the <!-- ablation --> block of this Markdown file")
     args = ap.parse_args(argv)
     named = {}

@@ -236,7 +236,7 @@ def replace_block(path: Path, name: str, content: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="event-classifier data-check", description=__doc__)
-    ap.add_argument("--data-dir", default="data")
+    ap.add_argument("--data-dir", default="data", help="folder with train/dev/test.jsonl")
     ap.add_argument("--labels", default=None, help="labels file (default: <data-dir>/labels.yaml)")
     ap.add_argument("--update-datasheet", action="store_true", help="write the statistics into <data-dir>/README.md")
     args = ap.parse_args(argv)

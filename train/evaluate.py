@@ -238,9 +238,9 @@ def main(argv: list[str] | None = None) -> int:
 
         return evaluate_file_main(argv)
     ap = argparse.ArgumentParser(prog="event-classifier evaluate", description=__doc__)
-    ap.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT))
+    ap.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT), help="checkpoint folder (default: the shipped one)")
     ap.add_argument("--data", default=None, help="score any labelled JSONL instead (see `evaluate --data FILE --help`)")
-    ap.add_argument("--data-dir", default="data")
+    ap.add_argument("--data-dir", default="data", help="folder with train/dev/test.jsonl")
     ap.add_argument("--reports", default="reports", help="folder for metrics.json, eval.md and plots")
     ap.add_argument("--model-card", default=None, help="model card path (default: <checkpoint>/README.md)")
     ap.add_argument("--gate", default=None, help="YAML of floors (configs/gate.yaml); exit 1 when the model is below")

@@ -251,8 +251,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", required=True, help="labelled JSONL: 'text' and 'labels'; optional 'alone_labels', 'doc'")
     ap.add_argument("--name", default=None, help="report name (default: the file's stem): reports/<name>.json and .md")
     ap.add_argument("--checkpoint", default=None, help="checkpoint or ONNX folder (default: the shipped model)")
-    ap.add_argument("--backend", choices=["auto", "onnx", "torch"], default="auto")
-    ap.add_argument("--reports", default="reports")
+    ap.add_argument("--backend", choices=["auto", "onnx", "torch"], default="auto", help="auto = what predict() uses")
+    ap.add_argument("--reports", default="reports", help="folder for <name>.json and <name>.md")
     ap.add_argument("--readme", default=None, help="also refresh the README's real-news block (make realnews)")
     args = ap.parse_args(argv)
     name = args.name or Path(args.data).stem

@@ -88,7 +88,7 @@ def export(checkpoint: str | Path = DEFAULT_CHECKPOINT, out_dir: str | Path = DE
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="event-classifier export", description=__doc__)
-    ap.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT))
+    ap.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT), help="checkpoint folder to export")
     ap.add_argument("--out-dir", default=None, help="default: onnx/ beside the checkpoint")
     args = ap.parse_args(argv)
     out = args.out_dir or str(Path(args.checkpoint).parent / "onnx")
