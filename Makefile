@@ -10,7 +10,7 @@ CONFIG ?= configs/train.yaml
 RESUME ?=
 TORCH_VERSION ?= 2.13.0
 
-.PHONY: help install data-check train evaluate evaluate-data realnews teacher export bench ablation test test-fast clean
+.PHONY: help install browser data-check train evaluate evaluate-data realnews teacher export bench ablation serve screenshot test test-fast clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -24,6 +24,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install the package with training and test extras
+
+# The reading-view test drives Debian's chromium through its chromedriver (no browser downloads).
+browser: ## install Debian's chromium + chromium-driver when missing (for the browser test)
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { (apt-get install -y -q chromium chromium-driver || (apt-get update -q && apt-get install -y -q chromium chromium-driver)) >/dev/null \
+	    || echo "could not install chromium: the browser test will be skipped"; }
 
 data-check: $(STAMP) ## validate data/*.jsonl and print corpus statistics
 	$(PY) -m event_classifier.train.datacheck --data-dir data --update-datasheet
@@ -67,7 +73,13 @@ ablation: $(STAMP) ## train configs/ablation.yaml (context off/on) and compare i
 	$(PY) -m event_classifier.cli train --config configs/ablation.yaml
 	$(PY) -m event_classifier.train.compare shipped=model/checkpoint ablation=.runs/ablation/checkpoint --reports reports --readme README.md
 
-test: $(STAMP) ## run all tests, slow ones included (as CI does)
+serve: $(STAMP) ## HTTP API + reading view on http://127.0.0.1:8000 (PORT=...)
+	$(PY) -m event_classifier.cli serve --port $(or $(PORT),8000)
+
+screenshot: $(STAMP) browser ## reports/reading-view.png, taken by the browser test
+	EVENT_CLASSIFIER_SCREENSHOT=$(CURDIR)/reports/reading-view.png $(PY) -m pytest -q tests/test_serve.py -k browser
+
+test: $(STAMP) browser ## run all tests, slow ones included (as CI does)
 	$(PY) -m pytest -q
 
 test-fast: $(STAMP) ## tests without the slow ones

@@ -55,7 +55,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     if args.resume and not args.output:
         raise UsageError("--resume needs --output (the file an earlier run was writing)")
     field = args.text_field
-    produced = ["labels", "sentences"] if args.document else ["labels", "scores", "truncated"]
+    produced = ["labels", "sentences"] if args.document else ["labels", "scores", "truncated"] + (["evidence"] if args.explain else [])
     names = {k: args.field_prefix + k for k in produced}
     from_stdin = args.text is None and args.input in (None, "-")
     source = "<arguments>" if args.text is not None else ("<stdin>" if from_stdin else args.input)
@@ -104,7 +104,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     try:
         stats = label_records(todo(), clf, writer, text_field=field, names=names, document=args.document,
                               threshold=args.threshold, use_context=not args.no_context, batch_size=args.batch_size,
-                              progress=bar)
+                              progress=bar, explain=args.explain)
         ok = True
     except InputError as exc:  # only stdin can still fail here: it is read once
         raise UsageError(f"{exc} ({writer.written} records written before it)") from None
@@ -144,11 +144,17 @@ STAGES = {
     "bench": ("bench", "throughput, latency, cold start and memory benchmark"),
     "compare": ("compare", "compare checkpoints on dev by subset (writes reports/ablation.*)"),
 }
+# Commands that live in the inference package (no training extra needed).
+SERVICES = {"serve": ("serve", "HTTP API and reading view (needs the serve extra)")}
 
 
 def _run_stage(name: str, argv: list[str]) -> int:
     import importlib
 
+    if name in SERVICES:
+        from .serve import main as serve_main
+
+        return int(serve_main(argv) or 0)
     try:
         module = importlib.import_module(f"event_classifier.train.{STAGES[name][0]}")
     except ImportError as exc:
@@ -196,6 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-context", action="store_true",
                    help="read each sentence alone: no previous sentence with --document, and a JSONL "
                    "'context' field is ignored")
+    p.add_argument("--explain", action="store_true",
+                   help="add 'evidence': per predicted label, [start, end, weight] spans of the words behind it "
+                   "(word occlusion; about 15 extra model passes per labelled sentence)")
     p.add_argument("--threshold", type=_unit_interval, default=None, metavar="T",
                    help="one threshold in [0, 1] for all labels (default: the per-label thresholds tuned on dev)")
     p.add_argument("--batch-size", type=_positive_int, default=32, metavar="N",
@@ -216,14 +225,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue from the last Trainer checkpoint in run_dir")
     p.set_defaults(func=_cmd_train, parser=p)
 
-    for name, (_, text) in STAGES.items():
+    for name, (_, text) in {**STAGES, **SERVICES}.items():
         sub.add_parser(name, help=text, add_help=False)
     return ap
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] in STAGES:
+    if argv and (argv[0] in STAGES or argv[0] in SERVICES):
         try:
             return _run_stage(argv[0], argv[1:])
         except KeyboardInterrupt:

@@ -24,7 +24,12 @@ class SentenceResult:
         return self.prediction.text
 
     def to_dict(self) -> dict[str, Any]:
-        return {"start": self.start, "end": self.end, **self.prediction.to_dict()}
+        out = {"start": self.start, "end": self.end, **self.prediction.to_dict()}
+        if self.prediction.evidence is not None:
+            # spans index the article here, like start and end
+            out["evidence"] = {lab: [[a + self.start, b + self.start, w] for a, b, w in spans]
+                               for lab, spans in self.prediction.evidence.items()}
+        return out
 
 
 @dataclass(frozen=True)
@@ -94,13 +99,16 @@ def predict_document(
     batch_size: int = 32,
     threshold: Threshold = None,
     use_context: bool = True,
+    explain: bool = False,
 ) -> DocumentResult:
     """Split an article into sentences and label each one.
 
     Checkpoints trained with context (metadata ``context: true``) get the previous sentence as a
     text pair, so "Only a handful of guards were left..." is read after its neighbour. Such a model
     also tends to repeat its neighbour's labels on a sentence that reports nothing (see "label echo"
-    in reports/eval.md); ``use_context=False`` reads every sentence alone instead.
+    in reports/eval.md); ``use_context=False`` reads every sentence alone instead. ``explain=True``
+    adds each sentence's evidence (`Prediction.evidence`, offsets within the sentence; `to_dict()`
+    gives them as article offsets).
 
     >>> doc = predict_document("QAMISHLI, Syria (AP) — Prisoners tunnelled out of the city jail overnight. "
     ...                        "Four of them were caught by noon. Rain fell.")
@@ -115,7 +123,7 @@ def predict_document(
     spans = split_sentences(text)
     sentences = [text[a:b] for a, b in spans]
     context = [None] + sentences[:-1] if clf.context and use_context else None
-    preds = clf.predict(sentences, batch_size=batch_size, threshold=threshold, context=context) if sentences else []
+    preds = clf.predict(sentences, batch_size=batch_size, threshold=threshold, context=context, explain=explain) if sentences else []
     results = [SentenceResult(a, b, p) for (a, b), p in zip(spans, preds)]
     found = {lab for p in preds for lab in p.labels}
     return DocumentResult(text=text, sentences=results, labels=[lab for lab in clf.labels if lab in found])

@@ -44,11 +44,21 @@ class Prediction:
     labels: list[str]
     scores: dict[str, float]
     truncated: bool = False
+    evidence: dict[str, list[tuple[int, int, float]]] | None = field(default=None, compare=False)
+    """With ``explain=True``: per predicted label, (start, end, weight) spans of the words that
+    raised its score most (``text[start:end]``), highest weight first."""
     extra: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         # the same fields every time, so downstream readers need no defaults
-        return {"text": self.text, "labels": self.labels, "scores": self.scores, "truncated": self.truncated}
+        out = {"text": self.text, "labels": self.labels, "scores": self.scores, "truncated": self.truncated}
+        if self.evidence is not None:
+            out["evidence"] = {lab: [list(s) for s in spans] for lab, spans in self.evidence.items()}
+        return out
+
+    def evidence_words(self, label: str) -> list[str]:
+        """The evidence for ``label`` as words, highest weight first."""
+        return [self.text[a:b] for a, b, _ in (self.evidence or {}).get(label, [])]
 
 
 def check_texts(texts: object, name: str = "texts") -> tuple[list[str], bool]:
@@ -318,15 +328,17 @@ class EventClassifier:
         return {k: float(threshold) for k in self.labels}
 
     @overload
-    def predict(self, texts: str, batch_size: int = ..., threshold: Threshold = ..., context: str | None = ...) -> Prediction: ...
+    def predict(self, texts: str, batch_size: int = ..., threshold: Threshold = ..., context: str | None = ..., explain: bool = ...) -> Prediction: ...
     @overload
-    def predict(self, texts: Sequence[str], batch_size: int = ..., threshold: Threshold = ..., context: Sequence[str | None] | None = ...) -> list[Prediction]: ...
+    def predict(self, texts: Sequence[str], batch_size: int = ..., threshold: Threshold = ..., context: Sequence[str | None] | None = ...,
+                explain: bool = ...) -> list[Prediction]: ...
 
-    def predict(self, texts: Any, batch_size: int = 32, threshold: Threshold = None, context: Any = None) -> Any:
+    def predict(self, texts: Any, batch_size: int = 32, threshold: Threshold = None, context: Any = None, explain: bool = False) -> Any:
         """Label one sentence (str) or many (list of str, results in input order).
 
         ``threshold`` overrides the stored per-label thresholds (one float, or a dict per label).
         ``context`` gives the previous sentence(s); used only by checkpoints trained with context.
+        ``explain=True`` adds ``evidence``: the words behind each predicted label (word occlusion).
 
         >>> clf = load()
         >>> clf.predict("U.N. peacekeepers left the last base in the north on Sunday.").labels
@@ -351,6 +363,13 @@ class EventClassifier:
             scores = {lab: round(float(p), 6) for lab, p in zip(self.labels, row)}
             labels = sorted((lab for lab in self.labels if scores[lab] >= thr[lab]), key=lambda k: -scores[k])
             results.append(Prediction(text=text, labels=labels, scores=scores, truncated=trunc))
+        if explain:
+            from dataclasses import replace
+
+            from .evidence import occlusion
+
+            found = occlusion(self, items, contexts, [r.labels for r in results], probs)
+            results = [replace(r, evidence=e) for r, e in zip(results, found)]
         return results[0] if single else results
 
 
@@ -382,14 +401,17 @@ def load(
 
 
 @overload
-def predict(texts: str, batch_size: int = ..., threshold: Threshold = ..., backend: Backend = ..., context: str | None = ...) -> Prediction: ...
+def predict(texts: str, batch_size: int = ..., threshold: Threshold = ..., backend: Backend = ..., context: str | None = ...,
+            explain: bool = ...) -> Prediction: ...
 @overload
 def predict(
-    texts: Sequence[str], batch_size: int = ..., threshold: Threshold = ..., backend: Backend = ..., context: Sequence[str | None] | None = ...
+    texts: Sequence[str], batch_size: int = ..., threshold: Threshold = ..., backend: Backend = ..., context: Sequence[str | None] | None = ...,
+    explain: bool = ...,
 ) -> list[Prediction]: ...
 
 
-def predict(texts: Any, batch_size: int = 32, threshold: Threshold = None, backend: Backend = "auto", context: Any = None) -> Any:
+def predict(texts: Any, batch_size: int = 32, threshold: Threshold = None, backend: Backend = "auto", context: Any = None,
+            explain: bool = False) -> Any:
     """Label a sentence or a list of sentences with the shipped model.
 
     ``context`` (optional) is the sentence before each text in its article, or None; checkpoints
@@ -403,7 +425,11 @@ def predict(texts: Any, batch_size: int = 32, threshold: Threshold = None, backe
     >>> predict("The handover took place at the border crossing on Friday.",
     ...         context="The two clubs agreed a fee for the striker last week.").labels
     []
+    >>> p = predict("Dozens of inmates broke out of the central prison overnight.", explain=True)
+    >>> p.labels, "broke" in p.evidence_words("escape")
+    (['escape'], True)
     """
     # check (and read, if it is a generator) before loading a model
     items, single = check_texts(texts)
-    return load(backend=backend).predict(items[0] if single else items, batch_size=batch_size, threshold=threshold, context=context)
+    return load(backend=backend).predict(items[0] if single else items, batch_size=batch_size, threshold=threshold, context=context,
+                                         explain=explain)

@@ -137,6 +137,7 @@ def label_records(
     batch_size: int = 32,
     chunk_size: int = 512,
     progress: Any = None,
+    explain: bool = False,
 ) -> Stats:
     """Label ``records`` chunk by chunk and write each input record with its predictions added
     under ``names`` (produced field -> output field). Returns counts and time."""
@@ -147,12 +148,13 @@ def label_records(
     started = time.perf_counter()
     for chunk in chunks(records, max(1, chunk_size // 32) if document else chunk_size):
         if document:
-            results = [predict_document(r[text_field], classifier=clf, threshold=threshold, use_context=use_context).to_dict()
-                       for r in chunk]
+            results = [predict_document(r[text_field], classifier=clf, threshold=threshold, use_context=use_context,
+                                        explain=explain).to_dict() for r in chunk]
         else:
             has_ctx = use_context and any("context" in r for r in chunk)
             contexts = [r.get("context") for r in chunk] if has_ctx else None
-            preds = clf.predict([r[text_field] for r in chunk], batch_size=batch_size, threshold=threshold, context=contexts)
+            preds = clf.predict([r[text_field] for r in chunk], batch_size=batch_size, threshold=threshold, context=contexts,
+                                explain=explain)
             results = [p.to_dict() for p in preds]
         rows = []
         for rec, res in zip(chunk, results):

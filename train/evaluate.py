@@ -201,6 +201,9 @@ def evaluate(checkpoint: str | Path = DEFAULT_CHECKPOINT, data_dir: str | Path =
         m["label_echo"] = label_echo(rows[s], pred)
         result["splits"][s] = m
     result["errors"] = errors(rows["test"], y["test"], probs["test"], thresholds)
+    from .faithfulness import faithfulness
+
+    result["faithfulness"] = faithfulness(default, texts["test"], contexts["test"] if default.context else None)
     # per-sentence predictions: lets a test check that these numbers are what predict() gives
     result["test_predictions"] = [[lab for j, lab in enumerate(names) if probs["test"][r, j] >= thresholds[lab]] for r in range(len(rows["test"]))]
 

@@ -159,6 +159,7 @@ def eval_md(m: dict[str, Any]) -> str:
         agree = b.get("label_agreement_with_torch")
         diff = b.get("max_abs_score_diff_vs_torch")
         out.append(f"| {name} | {_f(b['micro_f1'])} | {_f(b['macro_f1'])} | {'' if agree is None else f'{100 * agree:.2f}%'} | {'' if diff is None else f'{diff:.4f}'} |")
+    out += faithfulness_md(m)
     out += ["", "## Plots", "", "![confusion matrices](confusion.png)", "", "![precision-recall curves](pr_curves.png)", "",
             "![reliability](reliability.png)", ""]
     for kind, title in (("false_positives", "most confident false positives"), ("false_negatives", "most confident false negatives (lowest scores)")):
@@ -169,6 +170,27 @@ def eval_md(m: dict[str, Any]) -> str:
             out.append(f"| {e['score']:.3f} | {e['label']} | {', '.join(e['gold']) or '—'} | {text} |")
         out.append("")
     return "\n".join(out)
+
+
+def faithfulness_md(m: dict[str, Any]) -> list[str]:
+    fa = m.get("faithfulness")
+    if not fa or not fa["per_label"]:
+        return []
+    out = ["", "## Evidence faithfulness (test)", "",
+           f"`predict(..., explain=True)` evidence (word occlusion, on average {fa['evidence_words_mean']:.1f} words per label) "
+           "against random content words of the same number, for every label the model predicts on a test sentence. "
+           "Comprehensiveness: score drop when the words are removed (higher is better); sufficiency: score drop when "
+           f"only they are kept (lower is better). Evidence counts as clearly better than random when its comprehensiveness "
+           f"is at least {fa['margin']:.2f} higher and its sufficiency lower.", "",
+           "| label | n | comprehensiveness | random | sufficiency | random | clearly better than random |",
+           "|---|---:|---:|---:|---:|---:|---|"]
+    for lab, r in fa["per_label"].items():
+        out.append(f"| {lab} | {r['n']} | {r['comp']:.3f} | {r['rand_comp']:.3f} | {r['suff']:.3f} | {r['rand_suff']:.3f} | "
+                   f"{'yes' if r['beats_random'] else '**no**'} |")
+    failing = [lab for lab, r in fa["per_label"].items() if not r["beats_random"]]
+    out += ["", "Evidence beats random words by a clear margin for every label." if not failing else
+            f"Evidence does **not** beat random words by a clear margin for: {', '.join(failing)}."]
+    return out
 
 
 SUBSET_NAMES = {
