@@ -52,6 +52,15 @@ def _cmd_predict(args: argparse.Namespace) -> int:
 
     if args.text is not None and args.input is not None:
         raise UsageError("give either text arguments or --input, not both")
+    if args.engine == "ray":
+        if not args.input or not args.output or not os.path.isdir(args.input):
+            raise UsageError("--engine ray needs --input FOLDER (of .parquet or .jsonl files) and --output FOLDER")
+        try:
+            from .ray import run_cli
+        except ImportError:
+            raise UsageError("--engine ray needs Ray Data: pip install 'event-classifier[ray]'") from None
+        return run_cli(args.input, args.output, args.address, args.text_field, args.document, args.checkpoint,
+                       args.threshold, not args.no_context, args.explain, args.field_prefix)
     if args.resume and not args.output:
         raise UsageError("--resume needs --output (the file an earlier run was writing)")
     field = args.text_field
@@ -218,6 +227,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="continue an interrupted run: skip the records already in --output (by id, or by position "
                    "when records have no id) and append the rest")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar (the one-line summary is always printed)")
+    p.add_argument("--engine", choices=["local", "ray"], default="local",
+                   help="local (default): this process; ray: Ray Data on a cluster, --input/--output are folders")
+    p.add_argument("--address", default=None, help="with --engine ray: the cluster address (e.g. 10.0.0.5:6379; default: auto)")
     p.set_defaults(func=_cmd_predict, parser=p)
 
     p = sub.add_parser("train", help="fine-tune and write the checkpoint", description="Run train(cfg) on a YAML config.")

@@ -118,6 +118,25 @@ def _document_speed(clf: Any, data_dir: str, repeats: int = 2) -> dict[str, Any]
             "document_vs_alone": ctx / alone, "context_mode": bool(clf.context)}
 
 
+def _explain_latency(clf: Any, rows: list[Any], words: int = 25, n: int = 60) -> dict[str, Any]:
+    """`predict(text, explain=True)` on 25-word corpus sentences that get a label (explaining an
+    unlabelled sentence costs nothing extra, so those are left out)."""
+    picked = [e.text for e in rows if len(e.text.split()) == words and e.labels][:n]
+    print(f"timing explain=True on {len(picked)} sentences of {words} words ...", flush=True)
+    for t in picked[:5]:
+        clf.predict(t, explain=True)
+    times, plain = [], []
+    for t in picked:
+        s = time.perf_counter()
+        clf.predict(t, explain=True)
+        times.append((time.perf_counter() - s) * 1000)
+        s = time.perf_counter()
+        clf.predict(t)
+        plain.append((time.perf_counter() - s) * 1000)
+    return {"words": words, "n": len(picked), "p50_ms": float(np.percentile(times, 50)), "p95_ms": float(np.percentile(times, 95)),
+            "plain_p50_ms": float(np.percentile(plain, 50))}
+
+
 def _streaming(texts: list[str], n: int) -> dict[str, Any]:
     """The CLI on an n-record JSONL file (corpus sentences repeated), as an archive job runs it:
     wall time, records/s and the process's peak RSS."""
@@ -145,6 +164,31 @@ def _streaming(texts: list[str], n: int) -> dict[str, Any]:
         raise SystemExit(f"streaming CLI failed with status {p.returncode}")
     written = sum(1 for _ in out.open(encoding="utf-8"))
     return {"records": n, "written": written, "seconds": wall, "records_per_s": n / wall, "peak_rss_mb": top / 2**20}
+
+
+def _ray_scaling(texts: list[str], n: int = 4000) -> dict[str, Any] | None:
+    """Ray Data on this machine with 1 and then 2 actors (one thread each)."""
+    try:
+        import ray
+
+        import event_classifier.ray as ecr
+    except ImportError:
+        return None
+    print(f"timing Ray Data with 1 and 2 actors on {n} sentences ...", flush=True)
+    ray.init(num_cpus=os.cpu_count(), include_dashboard=False, log_to_driver=False, configure_logging=False)
+    try:
+        items = [{"id": i, "text": texts[i % len(texts)]} for i in range(n)]
+        out: dict[str, Any] = {"sentences": n}
+        for actors in (1, 2):
+            ds = ray.data.from_items(items)
+            ecr.label_dataset(ray.data.from_items(items[:256]), concurrency=actors, batch_size=128).materialize()  # warm-up
+            t = time.perf_counter()
+            got = ecr.label_dataset(ds, concurrency=actors, batch_size=256).count()
+            out[f"actors_{actors}_sentences_per_s"] = got / (time.perf_counter() - t)
+        out["ratio_2_vs_1"] = out["actors_2_sentences_per_s"] / out["actors_1_sentences_per_s"]
+        return out
+    finally:
+        ray.shutdown()
 
 
 def _timed(fn: Callable[[], Any]) -> float:
@@ -189,8 +233,10 @@ def bench(n: int = 2000, batch_size: int = 32, threads: int = 2, latency_n: int 
         result["backends"][name] = entry
 
     result["document"] = _document_speed(default, data_dir)
+    result["explain"] = _explain_latency(default, rows)
     if stream_n:
         result["streaming"] = _streaming([e.text for e in rows], stream_n)
+    result["ray"] = _ray_scaling([e.text for e in rows])
 
     print("timing transformers.pipeline ...", flush=True)
     from transformers import pipeline
@@ -246,6 +292,13 @@ def to_markdown(r: dict[str, Any]) -> str:
                   f"{100 * d['document_vs_alone']:.0f}% |",
                   f"| `predict_document(article, use_context=False)` | {d['document_no_context_sentences_per_s']:.0f} | "
                   f"{100 * d['document_no_context_sentences_per_s'] / d['alone_sentences_per_s']:.0f}% |", ""]
+    ex = r.get("explain")
+    if ex:
+        lines += ["## Evidence (`explain=True`, default backend)", "",
+                  f"{ex['n']} corpus sentences of {ex['words']} words that get a label, one at a time:", "",
+                  "| call | p50 ms | p95 ms |", "|---|---:|---:|",
+                  f"| `predict(text)` | {ex['plain_p50_ms']:.1f} | |",
+                  f"| `predict(text, explain=True)` | {ex['p50_ms']:.1f} | {ex['p95_ms']:.1f} |", ""]
     st = r.get("streaming")
     if st:
         lines += ["## Archive job (streaming CLI, default backend)", "",
@@ -253,6 +306,14 @@ def to_markdown(r: dict[str, Any]) -> str:
                   "(repeated), one process, wall time from launch to exit:", "",
                   "| records | seconds | records/s | peak RSS MB |", "|---:|---:|---:|---:|",
                   f"| {st['records']:,} | {st['seconds']:.0f} | {st['records_per_s']:.0f} | {st['peak_rss_mb']:.0f} |", ""]
+    ry = r.get("ray")
+    if ry:
+        lines += ["## Ray Data on this machine", "",
+                  f"`event_classifier.ray.label_dataset` on {ry['sentences']:,} sentences, local Ray, one thread per actor "
+                  f"({m['cores']} cores, so the ideal ratio is {min(2, m['cores'] or 1)}×):", "",
+                  "| actors | sentences/s |", "|---:|---:|",
+                  f"| 1 | {ry['actors_1_sentences_per_s']:.0f} |", f"| 2 | {ry['actors_2_sentences_per_s']:.0f} |", "",
+                  f"2 actors vs 1: {ry['ratio_2_vs_1']:.2f}×.", ""]
     return "\n".join(lines)
 
 
