@@ -51,7 +51,7 @@ def _check_record(obj: Any, where: str, text_field: str) -> dict[str, Any]:
     return obj
 
 
-def _text_records(raw: str, document: bool, text_field: str) -> Iterator[tuple[int, dict[str, Any]]]:
+def _text_records(raw: str, text_field: str) -> Iterator[tuple[int, dict[str, Any]]]:
     # keep each article's own characters (offsets index them); split at separator lines only
     start_line, buf = 1, []
     for lineno, line in enumerate(raw.splitlines(keepends=True), start=1):
@@ -170,7 +170,7 @@ def _read(path: str | None, stdin: TextIO, text_field: str, document: bool) -> I
         fmt = "json" if head.startswith(b"[") else "jsonl" if head.startswith(b"{") else "text"
         if fmt == "json" or (fmt == "text" and document):
             raw_all = (first + fh.read()).decode("utf-8-sig", errors="replace")
-            yield from (_json_array(raw_all, name, text_field) if fmt == "json" else _text_records(raw_all, True, text_field))
+            yield from (_json_array(raw_all, name, text_field) if fmt == "json" else _text_records(raw_all, text_field))
             return
         lines = _decoded_lines(fh, name, first)
         yield from (_json_lines(lines, name, text_field) if fmt == "jsonl" else _text_lines(lines, text_field))
@@ -197,7 +197,7 @@ def _read(path: str | None, stdin: TextIO, text_field: str, document: bool) -> I
             elif fmt == "json":
                 yield from _json_lines(enumerate(text.splitlines(), start=1), path, text_field)
             else:
-                yield from _text_records(text, True, text_field)
+                yield from _text_records(text, text_field)
             return
         lines = _decoded_lines(fh, path)
         if fmt == "jsonl":

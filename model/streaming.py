@@ -102,20 +102,23 @@ def already_written(path: str, by_id: bool) -> tuple[int, set[str]]:
     p = Path(path)
     if not p.is_file():
         return 0, set()
+    count, ids, good_end = 0, set(), 0
+    # line by line: an archive's output may be far larger than memory
     with p.open("rb+") as fh:
-        data = fh.read()
-        end = data.rfind(b"\n") + 1
-        if end < len(data):
-            fh.truncate(end)
-    lines = [l for l in data[:end].split(b"\n") if l.strip()]
-    ids: set[str] = set()
-    if by_id:
-        for i, line in enumerate(lines, start=1):
-            try:
-                ids.add(str(json.loads(line)["id"]))
-            except (ValueError, KeyError, TypeError):
-                raise ValueError(f"{path}:{i}: cannot resume: not a JSON record with an 'id'") from None
-    return len(lines), ids
+        for line in fh:
+            if not line.endswith(b"\n"):
+                break
+            good_end += len(line)
+            if not line.strip():
+                continue
+            count += 1
+            if by_id:
+                try:
+                    ids.add(str(json.loads(line)["id"]))
+                except (ValueError, KeyError, TypeError):
+                    raise ValueError(f"{path}:{count}: cannot resume: not a JSON record with an 'id'") from None
+        fh.truncate(good_end)
+    return count, ids
 
 
 def chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:

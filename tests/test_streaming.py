@@ -113,25 +113,18 @@ def test_parquet_in_and_out(shipped, tmp_path):
 def test_memory_stays_flat_with_input_size(shipped, tmp_path):
     """Peak RSS on 200,000 records is within 50 MB of that on 1,000 (empty texts skip the model,
     so this measures reading, validating, chunking and writing at archive scale)."""
-    psutil = pytest.importorskip("psutil")
+    pytest.importorskip("psutil")
+    from event_classifier.train.bench import run_peak_rss
 
     def peak(n):
         src, out = tmp_path / f"in{n}.jsonl", tmp_path / f"out{n}.jsonl"
         with open(src, "w") as fh:
             for i in range(n):
                 fh.write(json.dumps({"id": i, "text": "" if i % 100 else SENTENCES[i % 4]}) + "\n")
-        p = subprocess.Popen(CLI + ["predict", "--input", str(src), "--output", str(out), "--quiet"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        proc, top = psutil.Process(p.pid), 0
-        while p.poll() is None:
-            try:
-                top = max(top, proc.memory_info().rss)
-            except psutil.NoSuchProcess:
-                break
-            time.sleep(0.02)
-        assert p.returncode == 0
+        status, _, peak_mb = run_peak_rss(CLI + ["predict", "--input", str(src), "--output", str(out), "--quiet"], poll_s=0.02)
+        assert status == 0
         assert out.read_bytes().count(b"\n") == n
-        return top / 2**20
+        return peak_mb
 
     small, large = peak(1_000), peak(200_000)
     assert large - small < 50, (small, large)

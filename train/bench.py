@@ -137,11 +137,25 @@ def _explain_latency(clf: Any, rows: list[Any], words: int = 25, n: int = 60) ->
             "plain_p50_ms": float(np.percentile(plain, 50))}
 
 
+def run_peak_rss(cmd: list[str], poll_s: float = 0.05) -> tuple[int, float, float]:
+    """Run ``cmd`` to completion; return (exit status, wall seconds, peak RSS in MB, sampled)."""
+    import psutil
+
+    t = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc, top = psutil.Process(p.pid), 0
+    while p.poll() is None:
+        try:
+            top = max(top, proc.memory_info().rss)
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(poll_s)
+    return p.returncode, time.perf_counter() - t, top / 2**20
+
+
 def _streaming(texts: list[str], n: int) -> dict[str, Any]:
     """The CLI on an n-record JSONL file (corpus sentences repeated), as an archive job runs it:
     wall time, records/s and the process's peak RSS."""
-    import psutil
-
     folder = Path(".runs/bench-stream")
     folder.mkdir(parents=True, exist_ok=True)
     src, out = folder / "in.jsonl", folder / "out.jsonl"
@@ -149,21 +163,12 @@ def _streaming(texts: list[str], n: int) -> dict[str, Any]:
         for i in range(n):
             fh.write(json.dumps({"id": i, "text": texts[i % len(texts)]}) + "\n")
     print(f"timing the streaming CLI on {n} records ...", flush=True)
-    t = time.perf_counter()
-    p = subprocess.Popen([sys.executable, "-m", "event_classifier.cli", "predict", "--input", str(src), "--output", str(out), "--quiet"],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    proc, top = psutil.Process(p.pid), 0
-    while p.poll() is None:
-        try:
-            top = max(top, proc.memory_info().rss)
-        except psutil.NoSuchProcess:
-            break
-        time.sleep(0.05)
-    wall = time.perf_counter() - t
-    if p.returncode != 0:
-        raise SystemExit(f"streaming CLI failed with status {p.returncode}")
+    status, wall, peak = run_peak_rss([sys.executable, "-m", "event_classifier.cli", "predict", "--input", str(src),
+                                       "--output", str(out), "--quiet"])
+    if status != 0:
+        raise SystemExit(f"streaming CLI failed with status {status}")
     written = sum(1 for _ in out.open(encoding="utf-8"))
-    return {"records": n, "written": written, "seconds": wall, "records_per_s": n / wall, "peak_rss_mb": top / 2**20}
+    return {"records": n, "written": written, "seconds": wall, "records_per_s": n / wall, "peak_rss_mb": peak}
 
 
 def _ray_scaling(texts: list[str], n: int = 4000) -> dict[str, Any] | None:
