@@ -10,7 +10,7 @@ CONFIG ?= configs/train.yaml
 RESUME ?=
 TORCH_VERSION ?= 2.13.0
 
-.PHONY: help install browser data-check train evaluate evaluate-data realnews teacher export bench ablation serve screenshot test test-fast clean
+.PHONY: help install browser data-check train evaluate evaluate-data realnews teacher export bench bench-memory ablation serve screenshot test test-fast clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | awk -F'\t' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -67,7 +67,10 @@ evaluate: $(STAMP) ## metrics.json, eval.md, plots, model card; fails below conf
 	$(PY) -m event_classifier.train.evaluate --checkpoint model/checkpoint --reports reports --gate configs/gate.yaml
 
 bench: $(STAMP) ## throughput / latency / cold start / memory; writes reports/bench.{md,json}
-	$(PY) -m event_classifier.train.bench
+	$(PY) -m event_classifier.train.bench --readme README.md
+
+bench-memory: $(STAMP) ## peak RSS of the streaming CLI on 1,000 vs 1,000,000 lines; writes reports/memory.{md,json}
+	$(PY) -m event_classifier.train.bench --memory-lines 1000000 --readme README.md
 
 ablation: $(STAMP) ## train configs/ablation.yaml (context off/on) and compare it with the shipped model on dev
 	$(PY) -m event_classifier.cli train --config configs/ablation.yaml

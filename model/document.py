@@ -1,17 +1,14 @@
-"""Whole articles: split into sentences (pysbd), label each, keep character offsets."""
+"""Whole articles: split into sentences (event_classifier.sentences), label each, keep character offsets."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from .inference import EventClassifier, Prediction, Threshold, load
+from .sentences import split_sentences
 
-# pysbd is rule-based, offline and handles "U.S.", "Lt. Col." and wire datelines; very long
-# inputs are cut into blocks at blank lines first so its regexes stay fast.
-_BLOCK = 20_000
-
+__all__ = ["DocumentResult", "SentenceResult", "predict_document", "split_sentences"]
 
 @dataclass(frozen=True)
 class SentenceResult:
@@ -42,54 +39,6 @@ class DocumentResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"labels": self.labels, "sentences": [s.to_dict() for s in self.sentences]}
-
-
-def _blocks(text: str) -> list[tuple[int, str]]:
-    out, pos = [], 0
-    while pos < len(text):
-        end = min(pos + _BLOCK, len(text))
-        if end < len(text):
-            cut = max(text.rfind("\n", pos, end), text.rfind(". ", pos, end))
-            end = cut + 1 if cut > pos else end
-        out.append((pos, text[pos:end]))
-        pos = end
-    return out
-
-
-# pysbd knows "Gen." and "Lt." but not unit abbreviations: "the 7th Div. crossed" comes back as
-# two sentences. A piece that starts in lower case, or is one abbreviation ("Div."), continues
-# the sentence before it.
-_CONTINUES = re.compile(r"""^[("'\u2018\u201c]?[a-z]|^(?:Div|Bde|Bn|Regt|Abn|Inf|Coy|Sqn|Bty|Mech|Mtn|Arty|Cav|Flt|Wg)\.$""")
-
-
-def _merge_fragments(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for a, b in spans:
-        if out and text[out[-1][1] - 1] == "." and _CONTINUES.match(text[a:b]):
-            out[-1] = (out[-1][0], b)
-        else:
-            out.append((a, b))
-    return out
-
-
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Character spans of the sentences in ``text`` (surrounding whitespace excluded)."""
-    import pysbd
-
-    seg = pysbd.Segmenter(language="en", clean=False, char_span=True)
-    spans = []
-    for offset, block in _blocks(text):
-        for s in seg.segment(block):
-            piece = block[s.start : s.end]
-            lead = len(piece) - len(piece.lstrip())
-            core = piece.strip()
-            if core:
-                # long runs with no sentence end are cut so no "sentence" is absurdly long
-                start = offset + s.start + lead
-                for k in range(0, len(core), 2_000):
-                    chunk = core[k : k + 2_000]
-                    spans.append((start + k, start + k + len(chunk)))
-    return _merge_fragments(text, spans)
 
 
 def predict_document(

@@ -92,7 +92,7 @@ def occlusion(
     out: list[dict[str, list[Span]]] = [{lab: [] for lab in labs} for labs in labels]
     if not variants:
         return out
-    probs, _ = clf.scores(variants, contexts=variant_ctx if contexts is not None else None)
+    probs, _ = clf.scores(variants, contexts=variant_ctx if contexts is not None else None, packed=True)
     # logit drops: a saturated score (0.999) still moves visibly in logit space when a word goes
     drops: dict[int, list[tuple[int, np.ndarray]]] = {}
     for (i, j), row in zip(owners, probs):

@@ -261,15 +261,18 @@ class EventClassifier:
         """This checkpoint's labels, in the order of its outputs and of every scores row."""
         self.thresholds: dict[str, float] = {k: float(meta["thresholds"][k]) for k in self.labels}
         self.context: bool = bool(meta.get("context", False))
-        self._tok = Encoder.from_file(self.path / "tokenizer.json", int(meta["max_length"]))
+        self._tok = Encoder.from_file(self.path / "tokenizer.json", int(meta["max_length"]), meta.get("context_tokens"))
 
     def __repr__(self) -> str:
         return f"EventClassifier(path='{self.path}', backend='{self.backend}', precision='{self.precision}')"
 
     def scores(
-        self, texts: list[str], batch_size: int = 32, contexts: list[str | None] | None = None
+        self, texts: list[str], batch_size: int = 32, contexts: list[str | None] | None = None, *, packed: bool = False
     ) -> tuple[np.ndarray, list[bool]]:
         """Probabilities, shape (len(texts), len(self.labels)), in input order, and truncation flags.
+
+        ``packed``: the texts are about the same length (variants of one sentence), so the ONNX path
+        runs them as one padded batch per worker thread instead of one run per sentence.
 
         Empty or whitespace-only texts get all-zero scores without running the model.
         """
@@ -282,33 +285,33 @@ class EventClassifier:
             return probs, truncated
         pairs = [_encodable(contexts[i], i, "context") for i in live] if contexts is not None else None
         encoded = self._tok.encode([_encodable(texts[i], i, "texts") for i in live], pairs)
-        if getattr(self._impl, "per_sentence", False):
-            impl = self._impl
-
-            def one(enc: tuple[list[int], list[int], bool]) -> np.ndarray:
-                ids = np.asarray([enc[0]], dtype=np.int64)
-                return impl.logits(ids, np.ones_like(ids), np.asarray([enc[1]], dtype=np.int64))[0]
-
-            rows = impl.map(one, encoded)  # type: ignore[union-attr]
-            for j, logit in enumerate(rows):
-                probs[live[j]] = 1.0 / (1.0 + np.exp(-logit))
-                truncated[live[j]] = encoded[j][2]
-            return probs, truncated
+        impl = self._impl
         order = sorted(range(len(live)), key=lambda j: len(encoded[j][0]))
-        for start in range(0, len(order), batch_size):
-            chunk = order[start : start + batch_size]
-            width = max(len(encoded[j][0]) for j in chunk)
-            ids = np.full((len(chunk), width), self._tok.pad_id, dtype=np.int64)
-            types = np.zeros((len(chunk), width), dtype=np.int64)
-            mask = np.zeros((len(chunk), width), dtype=np.int64)
-            for row, j in enumerate(chunk):
+        if getattr(impl, "per_sentence", False):
+            # one sentence per run, spread over the worker threads: no padding at all. Variants of a
+            # sentence (explain=True) are nearly the same length, so they go in small padded batches,
+            # at least one per worker.
+            size = min(batch_size, -(-len(order) // impl.workers)) if packed else 1  # type: ignore[union-attr]
+            groups = [order[k : k + size] for k in range(0, len(order), size)]
+        else:
+            groups = [order[k : k + batch_size] for k in range(0, len(order), batch_size)]
+
+        def run(group: list[int]) -> np.ndarray:
+            width = max(len(encoded[j][0]) for j in group)
+            ids = np.full((len(group), width), self._tok.pad_id, dtype=np.int64)
+            types = np.zeros((len(group), width), dtype=np.int64)
+            mask = np.zeros((len(group), width), dtype=np.int64)
+            for row, j in enumerate(group):
                 tok_ids, type_ids, _ = encoded[j]
                 ids[row, : len(tok_ids)] = tok_ids
                 types[row, : len(type_ids)] = type_ids
                 mask[row, : len(tok_ids)] = 1
-            logits = self._impl.logits(ids, mask, types)
+            return impl.logits(ids, mask, types)
+
+        results = impl.map(run, groups) if getattr(impl, "per_sentence", False) else [run(g) for g in groups]  # type: ignore[union-attr]
+        for group, logits in zip(groups, results):
             batch_probs = 1.0 / (1.0 + np.exp(-logits))
-            for row, j in enumerate(chunk):
+            for row, j in enumerate(group):
                 probs[live[j]] = batch_probs[row]
                 truncated[live[j]] = encoded[j][2]
         return probs, truncated

@@ -70,24 +70,26 @@ def _fault_hook() -> None:
 
 
 def label_dataset(ds: Any, text_column: str = "text", document: bool = False, *, checkpoint: str | None = None,
-                  concurrency: int | None = None, batch_size: int = 256, threshold: float | None = None,
+                  concurrency: int | tuple[int, int] | None = None, batch_size: int = 256, threshold: float | None = None,
                   use_context: bool = True, explain: bool = False, prefix: str = "", max_retries: int = 3) -> Any:
     """``ds`` with labels and scores added (lazily, like any Ray Dataset).
 
-    ``concurrency``: number of actors (default: one per CPU in the cluster). A batch whose actor
-    dies is retried on a restarted actor, up to ``max_retries`` times.
+    ``concurrency``: number of actors (default: an autoscaling pool from one actor up to one per CPU
+    in the cluster, so a job starts even while other jobs hold CPUs). A batch whose actor dies is
+    retried on a restarted actor, up to ``max_retries`` times.
     """
     import ray
 
     if concurrency is None:
-        concurrency = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        concurrency = (1, max(1, int(ray.cluster_resources().get("CPU", 1))))
+    lo, hi = concurrency if isinstance(concurrency, tuple) else (concurrency, concurrency)
     return ds.map_batches(
         Labeller,
         fn_constructor_kwargs={"checkpoint": checkpoint, "text_column": text_column, "document": document,
                                "threshold": threshold, "use_context": use_context, "explain": explain, "prefix": prefix},
         batch_format="pandas",
         batch_size=batch_size,
-        concurrency=concurrency,
+        compute=ray.data.ActorPoolStrategy(min_size=lo, max_size=hi),
         num_cpus=1,
         max_restarts=max_retries,
         max_task_retries=max_retries,

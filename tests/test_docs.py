@@ -5,10 +5,10 @@ import doctest
 import pytest
 
 import event_classifier
-from event_classifier import document, inference
+from event_classifier import document, inference, sentences
 
 
-@pytest.mark.parametrize("module", [event_classifier, inference, document], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [event_classifier, inference, document, sentences], ids=lambda m: m.__name__)
 def test_docstring_examples(shipped, module):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0 and result.failed == 0

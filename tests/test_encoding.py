@@ -34,3 +34,30 @@ def test_sentence_filling_the_window_drops_context_and_is_flagged(enc):
     long = "troops " * 60
     (ids, types, trunc), = enc.encode([long], ["Rebels held the town."])
     assert len(ids) == 24 and trunc and set(types) == {0}
+
+
+def test_context_tokens_keeps_the_opening_words_of_the_context(shipped):
+    capped = Encoder.from_file(shipped / "tokenizer.json", max_length=64, context_tokens=3)
+    full = Encoder.from_file(shipped / "tokenizer.json", max_length=64)
+    (ids, types, _), = capped.encode(["They left."], ["Rebels held the northern town for weeks."])
+    (want, _, _), = full.encode(["They left."], ["Rebels held the"])
+    assert ids == want  # [CLS] rebels held the [SEP] they left . [SEP]
+    short, = capped.encode(["They left."], ["Rebels fled."])
+    assert short == full.encode(["They left."], ["Rebels fled."])[0]  # a short context is kept whole
+    with pytest.raises(ValueError, match="context_tokens"):
+        Encoder.from_file(shipped / "tokenizer.json", max_length=64, context_tokens=0)
+
+
+def test_context_tokens_is_read_from_the_checkpoint(shipped, tmp_path):
+    import json
+    import shutil
+
+    from event_classifier import load
+
+    folder = tmp_path / "onnx"
+    shutil.copytree(shipped.parent / "onnx", folder)
+    meta = json.loads((folder / "event_classifier.json").read_text())
+    (folder / "event_classifier.json").write_text(json.dumps({**meta, "context_tokens": 2}))
+    clf = load(folder)
+    assert clf._tok.context_tokens == 2
+    assert load()._tok.context_tokens is None  # the shipped model reads whole contexts

@@ -66,3 +66,25 @@ def test_a_killed_actor_loses_and_repeats_nothing(cluster):
     ids = [r["id"] for r in ecr.label_dataset(ds, concurrency=2, batch_size=50).take_all()]
     assert not cluster["fault"].exists(), "the fault was not triggered"
     assert sorted(ids) == list(range(600))  # every record exactly once
+
+
+def test_cli_engine_ray_labels_a_jsonl_folder(cluster, tmp_path):
+    from event_classifier import predict
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    texts = [f"{SENTENCES[i % 6]} ({i})" for i in range(200)]
+    for part in range(2):  # two files, as an archive folder has
+        with open(src / f"part-{part}.jsonl", "w") as f:
+            for i in range(part * 100, part * 100 + 100):
+                f.write(json.dumps({"id": i, "text": texts[i], "source": "wire"}) + "\n")
+    env = {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0"}
+    exe = os.path.join(os.path.dirname(sys.executable), "event-classifier")
+    proc = subprocess.run([exe, "predict", "--engine", "ray", "--address", cluster["address"],
+                           "--input", str(src), "--output", str(out)], env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = [json.loads(line) for p in sorted(out.glob("*.json*")) for line in p.read_text().splitlines() if line.strip()]
+    rows.sort(key=lambda r: r["id"])
+    assert [r["id"] for r in rows] == list(range(200))
+    assert all(r["source"] == "wire" for r in rows)  # input fields pass through
+    assert [list(r["labels"]) for r in rows] == [p.labels for p in predict(texts)]

@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     for lab, v in res["per_label"].items():
         print(f"{lab:<14}{v['cohen_kappa']:>8.3f}{v['raw_agreement']:>10.3f}")
     print(f"exact label-set agreement: {res['exact_label_set_agreement']:.3f}; wrote {path}")
-    from .datacheck import replace_block
+    from .report import replace_block
 
     table = [f"{res['n_sentences']} test sentences labelled twice; {res['n_disagreements']} disagreements adjudicated "
              f"({res['adjudication_kept_first']} kept the first label set, {res['adjudication_took_second']} took the second's).", ""]

@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     md = to_markdown(result)
     (out / "ablation.md").write_text(md, encoding="utf-8")
     if args.readme:
-        from .datacheck import replace_block
+        from .report import replace_block
 
         replace_block(Path(args.readme), "ablation", f"_{_source(result)}_\n\n{_tables(result)}")
     print(md)

@@ -16,6 +16,7 @@ import numpy as np
 from event_classifier.labels import SHIPPED, LabelSet, LabelSetError
 
 from .data import DataError, Example, normalise, read_jsonl, to_dataset
+from .report import replace_block
 
 SPLITS = ("train", "dev", "test")
 
@@ -222,16 +223,6 @@ class _Tee(io.StringIO):
     def write(self, s: str) -> int:
         sys.stdout.write(s)
         return super().write(s)
-
-
-def replace_block(path: Path, name: str, content: str) -> None:
-    """Replace the generated block <!-- name:start --> ... <!-- name:end --> in a Markdown file."""
-    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
-    if not path.is_file() or start not in path.read_text(encoding="utf-8"):
-        return
-    text = path.read_text(encoding="utf-8")
-    block = f"{start}\n{content.strip()}\n{end}"
-    path.write_text(re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: block, text, flags=re.S), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -226,14 +226,9 @@ def readme_block(m: dict[str, Any], name: str) -> str:
 
 
 def update_readme(m: dict[str, Any], name: str, readme: Path) -> None:
-    import re
+    from .report import replace_block
 
-    start, end = "<!-- realnews:start -->", "<!-- realnews:end -->"
-    text = readme.read_text(encoding="utf-8")
-    if start not in text:
-        return
-    block = f"{start}\n{readme_block(m, name)}\n{end}"
-    readme.write_text(re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: block, text, flags=re.S), encoding="utf-8")
+    replace_block(readme, "realnews", readme_block(m, name))
 
 
 def _checkpoint_id(folder: Path) -> str | None:

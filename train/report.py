@@ -378,8 +378,17 @@ def labels_table(m: dict[str, Any] | None = None) -> str:
 def replace_marked(text: str, name: str, content: str) -> str:
     """Replace the block between <!-- name:start --> and <!-- name:end --> (unchanged when absent)."""
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
-    block = f"{start}\n{content}\n{end}"
+    block = f"{start}\n{content.strip()}\n{end}"
     return re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: block, text, flags=re.S)
+
+
+def replace_block(path: Path, name: str, content: str) -> None:
+    """replace_marked on a Markdown file; a missing file or block is left alone."""
+    if path.is_file():
+        text = path.read_text(encoding="utf-8")
+        new = replace_marked(text, name, content)
+        if new != text:
+            path.write_text(new, encoding="utf-8")
 
 
 def update_readme(m: dict[str, Any], readme: Path) -> None:

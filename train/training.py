@@ -99,7 +99,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
     tokenizer.backend_tokenizer.no_padding()
 
     # the same Encoder predict() uses, so context pairs are built and truncated identically
-    encoder = Encoder(tokenizer.backend_tokenizer, cfg.max_length)
+    encoder = Encoder(tokenizer.backend_tokenizer, cfg.max_length, cfg.context_tokens)
 
     def encode(batch: dict[str, list]) -> dict[str, list]:
         contexts = [c or None for c in batch["context"]] if cfg.context else None
@@ -205,6 +205,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         "thresholds": thresholds,
         "max_length": cfg.max_length,
         "context": cfg.context,
+        "context_tokens": cfg.context_tokens,
         "package_version": event_classifier.__version__,
         "base_model": cfg.base_model,
         "train_config": cfg.to_dict(),
