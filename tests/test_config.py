@@ -23,7 +23,8 @@ def test_unknown_key_rejected(tmp_path):
         load_config(p)
 
 
-@pytest.mark.parametrize("line", ["batch_size: '32'", "num_epochs: ten", "seed: 1.5", "context: 1", "context_augment: 1.5", "context_augment: -0.1"])
+@pytest.mark.parametrize("line", ["batch_size: '32'", "num_epochs: ten", "seed: 1.5", "context: 1", "context_augment: 1.5", "context_augment: -0.1",
+                                  "context_tokens: 0", "freeze_layers: -1", "both_readings: 1"])
 def test_wrong_type_rejected(tmp_path, line):
     p = tmp_path / "bad.yaml"
     p.write_text(line + "\n")

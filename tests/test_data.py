@@ -144,3 +144,17 @@ def test_random_context_keeps_labels_and_articles(tmp_path):
     assert len(given) == 10 and all(e.context != e.text and e.context.startswith("Sentence") for e in given)
     assert out[-2:] == ex[-2:]  # article rows keep their real context
     assert add_random_context(ex, 0.5, seed=1) == out  # seeded
+
+
+def test_alone_copies_use_alone_labels_and_skip_unknown():
+    from event_classifier.train.data import Example, with_alone_copies
+
+    rows = [Example("a-1", "Prisoners tunnelled out overnight.", ("escape",), doc="a"),
+            Example("a-2", "Four were caught by noon.", ("escape",), context="Prisoners tunnelled out overnight.",
+                    doc="a", needs_context=True, alone_labels=()),
+            Example("a-3", "They were held in a cell.", ("escape",), context="Four were caught by noon.", doc="a",
+                    needs_context=True),  # alone labels never annotated: no copy
+            Example("b-1", "Troops left the base.", ("withdrawal",))]
+    out = with_alone_copies(rows)
+    assert out[:4] == rows
+    assert [(e.id, e.labels, e.context) for e in out[4:]] == [("a-2~alone", (), None)]

@@ -47,9 +47,14 @@ class TrainConfig:
     max_dev_samples: int | None = None
     context: bool = False
     """Feed the previous sentence as a text pair (needs a 'context' field in the data)."""
+    freeze_layers: int = 0
+    """Keep the embeddings and the first N encoder layers at their pretrained weights (0 = train all)."""
     context_tokens: int | None = None
     """Context mode only: read at most this many tokens of the previous sentence (its opening words);
     None = the whole sentence. Recorded in the checkpoint, so predict() cuts contexts the same way."""
+    both_readings: bool = False
+    """Context mode only: also train on every article sentence read alone (with its alone labels), so
+    `predict(text)` learns long article sentences and not only the first of each article."""
     context_augment: float = 0.0
     """Context mode only: share of stand-alone training sentences given an unrelated training sentence
     as context (labels unchanged), so the model learns that labels come from the sentence itself."""
@@ -124,6 +129,8 @@ def load_config(path: str | Path, **overrides: Any) -> TrainConfig:
         values[key] = _check_type(key, value, source)
         if key in ("context_augment", "distill_alpha") and not 0.0 <= values[key] <= 1.0:
             raise ConfigError(f"{source}: key '{key}' must be between 0 and 1, got {value!r}")
+        if key == "freeze_layers" and values[key] < 0:
+            raise ConfigError(f"{source}: key 'freeze_layers' must be 0 or more, got {value!r}")
         if key == "context_tokens" and values[key] is not None and values[key] < 1:
             raise ConfigError(f"{source}: key 'context_tokens' must be a positive number of tokens or null, got {value!r}")
     return TrainConfig(**values)

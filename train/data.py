@@ -224,6 +224,14 @@ def alone_reading(examples: list[Example]) -> list[Example]:
     return out
 
 
+def with_alone_copies(examples: list[Example]) -> list[Example]:
+    """``examples`` plus an alone-read copy (no context, alone labels, id + "~alone") of each sentence
+    that has a context and known alone labels."""
+    extra = [dataclasses.replace(e, id=f"{e.id}~alone", labels=alone, context=None)
+             for e in examples if e.context and (alone := e.labels_alone()) is not None]
+    return list(examples) + extra
+
+
 def multi_hot(examples: list[Example], labels: Sequence[str] = LABELS):  # -> np.ndarray
     import numpy as np
 

