@@ -31,3 +31,11 @@ def test_corpus_described_the_same_way_everywhere(root):
         assert "hand-written" not in text.lower() and "handwritten" not in text.lower(), path
     for path in ("README.md", "model/checkpoint/README.md"):
         assert "AI writing assistants" in texts[path], path
+
+
+def test_readme_archive_figures_are_generated_from_the_bench(root):
+    from event_classifier.train.bench import _load_json, archive_block
+
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    block = archive_block(_load_json(root / "reports" / "bench.json"), _load_json(root / "reports" / "memory.json"))
+    assert block in readme
