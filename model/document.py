@@ -10,6 +10,7 @@ from .sentences import split_sentences
 
 __all__ = ["DocumentResult", "SentenceResult", "predict_document", "split_sentences"]
 
+
 @dataclass(frozen=True)
 class SentenceResult:
     start: int

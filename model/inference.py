@@ -286,8 +286,9 @@ class EventClassifier:
         pairs = [_encodable(contexts[i], i, "context") for i in live] if contexts is not None else None
         encoded = self._tok.encode([_encodable(texts[i], i, "texts") for i in live], pairs)
         impl = self._impl
+        per_sentence = getattr(impl, "per_sentence", False)
         order = sorted(range(len(live)), key=lambda j: len(encoded[j][0]))
-        if getattr(impl, "per_sentence", False):
+        if per_sentence:
             # one sentence per run, spread over the worker threads: no padding at all. Variants of a
             # sentence (explain=True) are nearly the same length, so they go in small padded batches,
             # at least one per worker.
@@ -308,7 +309,7 @@ class EventClassifier:
                 mask[row, : len(tok_ids)] = 1
             return impl.logits(ids, mask, types)
 
-        results = impl.map(run, groups) if getattr(impl, "per_sentence", False) else [run(g) for g in groups]  # type: ignore[union-attr]
+        results = impl.map(run, groups) if per_sentence else [run(g) for g in groups]  # type: ignore[union-attr]
         for group, logits in zip(groups, results):
             batch_probs = 1.0 / (1.0 + np.exp(-logits))
             for row, j in enumerate(group):

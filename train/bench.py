@@ -164,12 +164,17 @@ def _streaming(texts: list[str], n: int) -> dict[str, Any]:
         for i in range(n):
             fh.write(json.dumps({"id": i, "text": texts[i % len(texts)]}) + "\n")
     print(f"timing the streaming CLI on {n} records ...", flush=True)
-    status, wall, peak = run_peak_rss([sys.executable, "-m", "event_classifier.cli", "predict", "--input", str(src),
-                                       "--output", str(out), "--quiet"])
-    if status != 0:
-        raise SystemExit(f"streaming CLI failed with status {status}")
-    written = sum(1 for _ in out.open(encoding="utf-8"))
+    wall, peak, written = _run_streaming_cli(src, out)
     return {"records": n, "written": written, "seconds": wall, "records_per_s": n / wall, "peak_rss_mb": peak}
+
+
+def _run_streaming_cli(src: Path, dst: Path) -> tuple[float, float, int]:
+    """`event-classifier predict --input src --output dst --quiet` in a new process: (wall s, peak RSS MB, lines written)."""
+    status, wall, peak = run_peak_rss([sys.executable, "-m", "event_classifier.cli", "predict", "--input", str(src),
+                                       "--output", str(dst), "--quiet"])
+    if status != 0:
+        raise SystemExit(f"streaming CLI failed with status {status} on {src}")
+    return wall, peak, sum(1 for _ in dst.open(encoding="utf-8"))
 
 
 def memory_check(texts: list[str], big: int = 1_000_000, small: int = 1_000) -> dict[str, Any]:
@@ -189,11 +194,7 @@ def memory_check(texts: list[str], big: int = 1_000_000, small: int = 1_000) -> 
                 fh.write(short[i % len(short)] + "\n")
         dst.unlink(missing_ok=True)
         print(f"peak RSS of the streaming CLI on {n:,} lines ...", flush=True)
-        status, wall, peak = run_peak_rss([sys.executable, "-m", "event_classifier.cli", "predict", "--input", str(src),
-                                           "--output", str(dst), "--quiet"])
-        if status != 0:
-            raise SystemExit(f"streaming CLI failed with status {status} on {src}")
-        written = sum(1 for _ in dst.open(encoding="utf-8"))
+        wall, peak, written = _run_streaming_cli(src, dst)
         out["runs"].append({"lines": n, "written": written, "seconds": wall, "peak_rss_mb": peak})
         src.unlink()
         dst.unlink()
@@ -389,6 +390,15 @@ def _load_json(path: Path) -> dict[str, Any] | None:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
+def _write_report(out: Path, stem: str, data: dict[str, Any], md: str) -> Path:
+    """out/<stem>.json and out/<stem>.md; the Markdown is printed too."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{stem}.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    (out / f"{stem}.md").write_text(md, encoding="utf-8")
+    print(md)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="event-classifier bench", description=__doc__)
     ap.add_argument("--n", type=int, default=2000, help="corpus sentences for the throughput runs")
@@ -404,23 +414,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.memory_lines:
         texts = [e.text for s in ("test", "dev", "train") for e in read_jsonl(Path("data") / f"{s}.jsonl")]
         mem = memory_check(texts, args.memory_lines)
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "memory.json").write_text(json.dumps(mem, indent=2) + "\n", encoding="utf-8")
-        (out / "memory.md").write_text(memory_markdown(mem), encoding="utf-8")
-        print(memory_markdown(mem))
+        out = _write_report(Path(args.out), "memory", mem, memory_markdown(mem))
         if args.readme:
             replace_block(Path(args.readme), "archive-bench", archive_block(_load_json(out / "bench.json"), mem))
         return 0
     r = bench(args.n, args.batch_size, args.threads, args.latency_n, stream_n=args.stream_n)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "bench.json").write_text(json.dumps(r, indent=2) + "\n", encoding="utf-8")
-    md = to_markdown(r)
-    (out / "bench.md").write_text(md, encoding="utf-8")
+    out = _write_report(Path(args.out), "bench", r, to_markdown(r))
     if args.readme:
         replace_block(Path(args.readme), "archive-bench", archive_block(r, _load_json(out / "memory.json")))
-    print(md)
     return 0
 
 
