@@ -32,7 +32,9 @@ class SentenceResult:
 
 @dataclass(frozen=True)
 class DocumentResult:
-    """Per-sentence results (text[start:end] is the sentence) and the union of their labels."""
+    """Per-sentence results (text[start:end] is the sentence) and the article's labels: those whose
+    best sentence score clears the checkpoint's article threshold (`EventClassifier.article_thresholds`;
+    with an explicit ``threshold``, that one), so every article label is on some sentence too."""
 
     text: str
     sentences: list[SentenceResult]
@@ -53,10 +55,12 @@ def predict_document(
 ) -> DocumentResult:
     """Split an article into sentences and label each one.
 
-    Checkpoints trained with context (metadata ``context: true``) get the previous sentence as a
-    text pair, so "Only a handful of guards were left..." is read after its neighbour. Such a model
-    also tends to repeat its neighbour's labels on a sentence that reports nothing (see "label echo"
-    in reports/eval.md); ``use_context=False`` reads every sentence alone instead. ``explain=True``
+    Checkpoints trained with context read each sentence after its predecessor, so "Only a handful
+    of guards were left..." is read after its neighbour: the shipped one (``context: head``) encodes
+    every sentence once and combines neighbouring encodings in its context head; older ones
+    (``context: true``) read text pairs. A context model can repeat its neighbour's labels on a
+    sentence that reports nothing (see "label echo" in reports/eval.md); ``use_context=False``
+    reads every sentence alone instead. ``explain=True``
     adds each sentence's evidence (`Prediction.evidence`, offsets within the sentence; `to_dict()`
     gives them as article offsets).
 
@@ -75,5 +79,7 @@ def predict_document(
     context = [None] + sentences[:-1] if clf.context and use_context else None
     preds = clf.predict(sentences, batch_size=batch_size, threshold=threshold, context=context, explain=explain) if sentences else []
     results = [SentenceResult(a, b, p) for (a, b), p in zip(spans, preds)]
-    found = {lab for p in preds for lab in p.labels}
+    # one weak sentence in a long article is more often a false alarm than the article's event
+    need = clf.article_thresholds if threshold is None else clf._thresholds(threshold)
+    found = {lab for p in preds for lab in p.labels if p.scores[lab] >= need[lab]}
     return DocumentResult(text=text, sentences=results, labels=[lab for lab in clf.labels if lab in found])

@@ -29,6 +29,7 @@ from .artifacts import (
     validate_checkpoint,
     validate_onnx_dir,
 )
+from .context_head import EMBEDDING_OUTPUT, ContextHead, features, torch_forward
 from .encoding import Encoder
 from .labels import LabelSet
 
@@ -134,13 +135,16 @@ class _OnnxBackend:
         except Exception as exc:
             raise CheckpointError(f"{model_path}: cannot load ONNX model ({exc})") from None
         self.input_names = {i.name for i in self.session.get_inputs()}
+        self.has_embedding = EMBEDDING_OUTPUT in {o.name for o in self.session.get_outputs()}
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
 
-    def logits(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> np.ndarray:
+    def forward(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """(logits, sentence encodings or None when the export has none)."""
         feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
         feed = {k: v for k, v in feed.items() if k in self.input_names}
-        return np.asarray(self.session.run(None, feed)[0], dtype=np.float32)
+        out = self.session.run(None, feed)
+        return np.asarray(out[0], dtype=np.float32), (np.asarray(out[1], dtype=np.float32) if self.has_embedding else None)
 
     def map(self, fn: Any, items: list[Any]) -> list[Any]:
         if self.workers == 1 or len(items) == 1:
@@ -184,15 +188,20 @@ class _TorchBackend:
 
         # MPNet, RoBERTa and others take no token type ids
         self.uses_types = "token_type_ids" in inspect.signature(self.model.forward).parameters
+        self.has_embedding = True
 
-    def logits(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> np.ndarray:
+    def forward(self, ids: np.ndarray, mask: np.ndarray, types: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         t = self.torch
         feed = {"input_ids": ids, "attention_mask": mask}
         if self.uses_types:
             feed["token_type_ids"] = types
         with t.inference_mode():
-            out = self.model(**{k: t.from_numpy(v).to(self.device) for k, v in feed.items()}).logits
-        return out.float().cpu().numpy()
+            logits, emb = torch_forward(self.model, {k: t.from_numpy(v).to(self.device) for k, v in feed.items()})
+        return logits.float().cpu().numpy(), emb.float().cpu().numpy()
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
 
 
 def _stale_export(checkpoint: Path, onnx_dir: Path) -> bool:
@@ -260,7 +269,20 @@ class EventClassifier:
         self.labels: LabelSet = LabelSet.from_metadata(meta, str(self.path))
         """This checkpoint's labels, in the order of its outputs and of every scores row."""
         self.thresholds: dict[str, float] = {k: float(meta["thresholds"][k]) for k in self.labels}
-        self.context: bool = bool(meta.get("context", False))
+        art = meta.get("article_thresholds") or meta["thresholds"]
+        self.article_thresholds: dict[str, float] = {k: float(art[k]) for k in self.labels}
+        """What `predict_document` asks of an article's best sentence for the article to get a label
+        (stricter than `thresholds`: tuned on the dev articles; the same as `thresholds` when absent)."""
+        mode = meta.get("context", False)
+        self.context_mode: str | None = "head" if mode == "head" else ("pair" if mode else None)
+        """How the previous sentence is read: 'pair' (text pair), 'head' (model/context_head.py) or None."""
+        self.context: bool = self.context_mode is not None
+        self._head: ContextHead | None = None
+        if self.context_mode == "head":
+            self._head = ContextHead.from_folder(self.path, len(self.labels))
+            if not self._impl.has_embedding:
+                raise CheckpointError(f"{self.path}: the ONNX model has no '{EMBEDDING_OUTPUT}' output, which the "
+                                      "context head needs (run `make export` again)")
         self._tok = Encoder.from_file(self.path / "tokenizer.json", int(meta["max_length"]), meta.get("context_tokens"))
 
     def __repr__(self) -> str:
@@ -271,6 +293,10 @@ class EventClassifier:
     ) -> tuple[np.ndarray, list[bool]]:
         """Probabilities, shape (len(texts), len(self.labels)), in input order, and truncation flags.
 
+        ``contexts`` (the previous sentence per text, or None) is read the checkpoint's way: as text
+        pairs, or through the context head, which encodes each distinct sentence once (in an
+        article every sentence is also the next one's context). Models without context ignore it.
+
         ``packed``: the texts are about the same length (variants of one sentence), so the ONNX path
         runs them as one padded batch per worker thread instead of one run per sentence.
 
@@ -278,13 +304,41 @@ class EventClassifier:
         """
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        probs = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
+        if self._head is not None and contexts is not None:
+            probs, truncated = self._head_scores(texts, contexts, batch_size, packed)
+        else:
+            logits, _, truncated = self._forward(texts, batch_size, contexts if self.context_mode == "pair" else None, packed)
+            probs = _sigmoid(logits)
+        probs[[i for i, t in enumerate(texts) if not t.strip()]] = 0.0
+        return probs, truncated
+
+    def _head_scores(self, texts: list[str], contexts: list[str | None], batch_size: int, packed: bool) -> tuple[np.ndarray, list[bool]]:
+        assert self._head is not None
+        ctx = [c if c is not None and c.strip() else None for c in contexts]
+        unique = list(dict.fromkeys([*texts, *(c for c in ctx if c is not None)]))
+        index = {t: i for i, t in enumerate(unique)}
+        logits, emb, trunc = self._forward(unique, batch_size, None, packed)
+        mine = [index[t] for t in texts]
+        probs = _sigmoid(logits[mine])
+        rows = [i for i, c in enumerate(ctx) if c is not None and texts[i].strip()]
+        if rows:
+            t_idx, c_idx = [mine[i] for i in rows], [index[ctx[i]] for i in rows]  # type: ignore[index]
+            probs[rows] = _sigmoid(self._head.logits(features(logits[t_idx], emb[t_idx], logits[c_idx], emb[c_idx])))
+        return probs, [trunc[j] for j in mine]
+
+    def _forward(
+        self, texts: list[str], batch_size: int, pairs: list[str | None] | None, packed: bool
+    ) -> tuple[np.ndarray, np.ndarray, list[bool]]:
+        """Logits and sentence encodings (zeros when the backend gives none; zeros for empty
+        texts) in input order, and truncation flags."""
+        logits = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
+        embs: np.ndarray | None = None
         truncated = [False] * len(texts)
         live = [i for i, t in enumerate(texts) if t.strip()]
         if not live:
-            return probs, truncated
-        pairs = [_encodable(contexts[i], i, "context") for i in live] if contexts is not None else None
-        encoded = self._tok.encode([_encodable(texts[i], i, "texts") for i in live], pairs)
+            return logits, np.zeros((len(texts), 1), dtype=np.float32), truncated
+        ctx = [_encodable(pairs[i], i, "context") for i in live] if pairs is not None else None
+        encoded = self._tok.encode([_encodable(texts[i], i, "texts") for i in live], ctx)
         impl = self._impl
         per_sentence = getattr(impl, "per_sentence", False)
         order = sorted(range(len(live)), key=lambda j: len(encoded[j][0]))
@@ -297,7 +351,7 @@ class EventClassifier:
         else:
             groups = [order[k : k + batch_size] for k in range(0, len(order), batch_size)]
 
-        def run(group: list[int]) -> np.ndarray:
+        def run(group: list[int]) -> tuple[np.ndarray, np.ndarray | None]:
             width = max(len(encoded[j][0]) for j in group)
             ids = np.full((len(group), width), self._tok.pad_id, dtype=np.int64)
             types = np.zeros((len(group), width), dtype=np.int64)
@@ -307,15 +361,18 @@ class EventClassifier:
                 ids[row, : len(tok_ids)] = tok_ids
                 types[row, : len(type_ids)] = type_ids
                 mask[row, : len(tok_ids)] = 1
-            return impl.logits(ids, mask, types)
+            return impl.forward(ids, mask, types)
 
         results = impl.map(run, groups) if per_sentence else [run(g) for g in groups]  # type: ignore[union-attr]
-        for group, logits in zip(groups, results):
-            batch_probs = 1.0 / (1.0 + np.exp(-logits))
+        for group, (batch_logits, batch_emb) in zip(groups, results):
+            if batch_emb is not None and embs is None:
+                embs = np.zeros((len(texts), batch_emb.shape[1]), dtype=np.float32)
             for row, j in enumerate(group):
-                probs[live[j]] = batch_probs[row]
+                logits[live[j]] = batch_logits[row]
+                if embs is not None and batch_emb is not None:
+                    embs[live[j]] = batch_emb[row]
                 truncated[live[j]] = encoded[j][2]
-        return probs, truncated
+        return logits, embs if embs is not None else np.zeros((len(texts), 1), dtype=np.float32), truncated
 
     def _thresholds(self, threshold: Threshold) -> dict[str, float]:
         if threshold is None:
@@ -419,15 +476,17 @@ def predict(texts: Any, batch_size: int = 32, threshold: Threshold = None, backe
     """Label a sentence or a list of sentences with the shipped model.
 
     ``context`` (optional) is the sentence before each text in its article, or None; checkpoints
-    trained in context mode use it, others ignore it. For whole articles use `predict_document`.
+    trained with context (the shipped one) use it, others ignore it. For whole articles use `predict_document`.
 
     >>> from event_classifier import predict
     >>> predict("U.N. peacekeepers left the last base in the north on Sunday.").labels
     ['withdrawal']
     >>> [p.labels for p in predict(["Two inmates broke out of the jail.", "Rain is expected."])]
     [['escape'], []]
-    >>> predict("The handover took place at the border crossing on Friday.",
-    ...         context="The two clubs agreed a fee for the striker last week.").labels
+    >>> predict("The move was completed before dawn.",
+    ...         context="U.S. forces began pulling out of the Tanf garrison on Monday.").labels
+    ['withdrawal']
+    >>> predict("The move was completed before dawn.", context="The city council approved a new budget on Monday.").labels
     []
     >>> p = predict("Dozens of inmates broke out of the central prison overnight.", explain=True)
     >>> p.labels, "broke" in p.evidence_words("escape")

@@ -91,7 +91,7 @@ def create_app(checkpoint: str | None = None, max_body: int = MAX_BODY) -> Any:
     @app.get("/health")
     def health() -> dict[str, Any]:
         return {"status": "ok", "version": __version__, "labels": list(clf.labels), "backend": f"{clf.backend}-{clf.precision}",
-                "checkpoint_id": clf.metadata.get("checkpoint_id"), "context_mode": clf.context}
+                "checkpoint_id": clf.metadata.get("checkpoint_id"), "context_mode": clf.context_mode}
 
     @app.post("/predict")
     def predict(req: PredictRequest) -> Any:

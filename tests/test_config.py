@@ -24,7 +24,7 @@ def test_unknown_key_rejected(tmp_path):
 
 
 @pytest.mark.parametrize("line", ["batch_size: '32'", "num_epochs: ten", "seed: 1.5", "context: 1", "context_augment: 1.5", "context_augment: -0.1",
-                                  "context_tokens: 0", "freeze_layers: -1", "both_readings: 1"])
+                                  "context_tokens: 0", "freeze_layers: -1", "both_readings: 1", "context: sideways", "context_head_c: 0"])
 def test_wrong_type_rejected(tmp_path, line):
     p = tmp_path / "bad.yaml"
     p.write_text(line + "\n")
@@ -39,3 +39,11 @@ def test_missing_file_and_bad_base(tmp_path):
     p.write_text("base: missing.yaml\n")
     with pytest.raises(ConfigError, match="not found"):
         load_config(p)
+
+
+@pytest.mark.parametrize(("value", "stored", "pairs"), [("true", True, True), ("pair", True, True), ("head", "head", False), ("false", False, False)])
+def test_context_modes(tmp_path, value, stored, pairs):
+    p = tmp_path / "c.yaml"
+    p.write_text(f"context: {value}\n")
+    cfg = load_config(p)
+    assert cfg.context == stored and cfg.pairs is pairs

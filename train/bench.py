@@ -116,7 +116,7 @@ def _document_speed(clf: Any, data_dir: str, repeats: int = 2) -> dict[str, Any]
     no_ctx = rate(lambda: [predict_document(a, classifier=clf, use_context=False) for a in articles])
     return {"articles": len(articles), "sentences": len(sentences), "alone_sentences_per_s": alone,
             "document_sentences_per_s": ctx, "document_no_context_sentences_per_s": no_ctx,
-            "document_vs_alone": ctx / alone, "context_mode": bool(clf.context)}
+            "document_vs_alone": ctx / alone, "context_mode": clf.context_mode}
 
 
 def _explain_latency(clf: Any, rows: list[Any], words: int = 25, n: int = 60) -> dict[str, Any]:

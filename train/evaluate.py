@@ -182,7 +182,7 @@ def evaluate(checkpoint: str | Path = DEFAULT_CHECKPOINT, data_dir: str | Path =
         "backends": {},
         "baselines": {},
     }
-    result["context_mode"] = default.context
+    result["context_mode"] = default.context_mode
     probs_by_backend = {
         name: {s: clf.scores(texts[s], batch_size=64, contexts=contexts[s] if clf.context else None)[0] for s in ("dev", "test")}
         for name, clf in backends.items()

@@ -125,7 +125,7 @@ def evaluate_file(data: str | Path, checkpoint: str | Path | None = None, backen
     result: dict[str, Any] = {
         "data": {"file": str(data), "sha256": file_sha256(data), "n": len(rows),
                  "articles": len({r.doc for r in rows if r.doc}), "article_sentences": sum(bool(r.doc) for r in rows)},
-        "model": {"path": str(clf.path), "backend": f"{clf.backend}-{clf.precision}", "context_mode": clf.context,
+        "model": {"path": str(clf.path), "backend": f"{clf.backend}-{clf.precision}", "context_mode": clf.context_mode,
                   "checkpoint_id": clf.metadata.get("checkpoint_id"), "thresholds": clf.thresholds},
         **clf.labels.to_metadata(),
         "readings": {},

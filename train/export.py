@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from event_classifier.context_head import EMBEDDING_OUTPUT, HEAD_FILE, torch_forward
 from event_classifier.artifacts import DEFAULT_CHECKPOINT, DEFAULT_ONNX_DIR, METADATA_FILE, ONNX_FILES, validate_checkpoint
 
 from .training import _replace_dir
@@ -39,24 +40,25 @@ def export(checkpoint: str | Path = DEFAULT_CHECKPOINT, out_dir: str | Path = DE
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
 
-    class Logits(torch.nn.Module):  # a plain tensor output keeps the graph simple
+    class Outputs(torch.nn.Module):  # plain tensor outputs keep the graph simple
         def __init__(self, m: torch.nn.Module) -> None:
             super().__init__()
             self.m = m
 
         def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.m(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).logits
+            # the encoding is what the context head reads (model/context_head.py)
+            return torch_forward(self.m, {"input_ids": input_ids, "attention_mask": attention_mask, "token_type_ids": token_type_ids})
 
     dummy = tuple(torch.ones((2, 16), dtype=torch.long) for _ in range(3))
     fp32 = tmp / ONNX_FILES["fp32"]
     torch.onnx.export(
-        Logits(model),
+        Outputs(model),
         dummy,
         str(fp32),
         input_names=["input_ids", "attention_mask", "token_type_ids"],
-        output_names=["logits"],
+        output_names=["logits", EMBEDDING_OUTPUT],
         dynamic_axes={n: {0: "batch", 1: "sequence"} for n in ["input_ids", "attention_mask", "token_type_ids"]}
-        | {"logits": {0: "batch"}},
+        | {"logits": {0: "batch"}, EMBEDDING_OUTPUT: {0: "batch"}},
         opset_version=opset,
         dynamo=False,
     )
@@ -71,7 +73,7 @@ def export(checkpoint: str | Path = DEFAULT_CHECKPOINT, out_dir: str | Path = DE
     keep_fp32 = [n.name for n in graph.node if n.op_type == "MatMul"
                  and any(n.name.endswith(f"layer.{i}/output/dense/MatMul") for i in fp32_layers)]
     quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=keep_fp32)
-    for name in ["tokenizer.json", "tokenizer_config.json", "config.json", METADATA_FILE]:
+    for name in ["tokenizer.json", "tokenizer_config.json", "config.json", METADATA_FILE, HEAD_FILE]:
         if (checkpoint / name).is_file():
             shutil.copy2(checkpoint / name, tmp / name)
     _replace_dir(tmp, out_dir)

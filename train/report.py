@@ -332,7 +332,9 @@ def context_limits(m: dict[str, Any]) -> str:
     sub = m["splits"]["test"].get("subsets", {}).get("needs_context")
     if m.get("context_mode"):
         fig = f" (micro F1 {_f(sub['micro_f1'])} on the {sub['n']} such test sentences)" if sub else ""
-        return ("- Context mode: trained with the previous sentence as a text pair, so `predict_document` can label a "
+        how = ("a context head that reads each sentence's encoding beside the previous sentence's"
+               if m["context_mode"] == "head" else "the previous sentence given as a text pair")
+        return (f"- Context mode: trained with {how}, so `predict_document` can label a "
                 f"sentence whose event is only clear from the sentence before it{fig}; `predict()` on a lone sentence "
                 "gets no context, and references further back than one sentence are not seen."
                 + echo_note(m))

