@@ -314,7 +314,9 @@ class EventClassifier:
 
     def _head_scores(self, texts: list[str], contexts: list[str | None], batch_size: int, packed: bool) -> tuple[np.ndarray, list[bool]]:
         assert self._head is not None
-        ctx = [c if c is not None and c.strip() else None for c in contexts]
+        # sanitised here, where indices are still the caller's, before sentences are deduplicated
+        texts = [_encodable(t, i, "texts") or "" for i, t in enumerate(texts)]
+        ctx = [_encodable(c, i, "context") if c is not None and c.strip() else None for i, c in enumerate(contexts)]
         unique = list(dict.fromkeys([*texts, *(c for c in ctx if c is not None)]))
         index = {t: i for i, t in enumerate(unique)}
         logits, emb, trunc = self._forward(unique, batch_size, None, packed)

@@ -130,3 +130,11 @@ def test_article_labels_use_the_article_thresholds(shipped):
     assert doc.sentences[0].prediction.labels == ["escape"] and doc.labels == []
     # an explicit threshold decides both readings
     assert predict_document(text, classifier=clf, threshold=0.5).labels == ["escape"]
+
+
+def test_bad_unicode_in_a_context_is_named_by_its_own_index(shipped):
+    from event_classifier import predict
+
+    with pytest.warns(UnicodeWarning, match=r"context\[1\]"):
+        out = predict(["Troops left.", "The move ended."], context=[None, "Troops left \udc80 the base."])
+    assert len(out) == 2
