@@ -247,8 +247,11 @@ def model_card(m: dict[str, Any], realnews: Path = Path("reports/realnews-dev.js
         "",
         "Sentence-level, multi-label event classifier for English conflict and security news. "
         f"Fine-tuned from all-MiniLM-L6-v2 (`{cfg.get('base_model', '?')}`) with `transformers.Trainer` "
-        "and a BCE multi-label head; per-label thresholds tuned on dev. *This card is generated from "
-        "reports/metrics.json by `make evaluate`; do not edit it by hand.*",
+        "and a BCE multi-label head; per-label thresholds tuned on dev"
+        + ("; a context head (one logistic regression per label over a sentence's and its predecessor's "
+           "encodings), fitted on the training articles after the encoder, gives the in-article reading"
+           if m.get("context_mode") == "head" else "")
+        + ". *This card is generated from reports/metrics.json by `make evaluate`; do not edit it by hand.*",
         "",
         "## Labels",
         "",
