@@ -88,8 +88,10 @@ def test_wire_copy_sentence_ends(text, want):
 
 
 def test_splitter_recovers_the_corpus_sentences(root):
-    # corpus articles are stored a sentence per row: joined back, the splitter must find the rows
+    # corpus articles are stored a sentence per row: laid out as published copy is (headlines and
+    # standfirsts, which have no full stop, on their own line), the splitter must find the rows
     import json
+    import re
 
     docs: dict[str, list[str]] = {}
     for name in ("dev.jsonl", "test.jsonl"):
@@ -99,9 +101,9 @@ def test_splitter_recovers_the_corpus_sentences(root):
                 docs.setdefault(row["doc"], []).append(row["text"])
     found = total = 0
     for sents in docs.values():
-        text = " ".join(sents)
+        text = "".join(s + ("" if i == len(sents) - 1 else " " if re.search(r"[.!?][\"'”’)]?$", s) else "\n")
+                       for i, s in enumerate(sents))
         got = {text[a:b] for a, b in split_sentences(text)}
         found += sum(s in got for s in sents)
         total += len(sents)
-    # the misses are headlines run into the dateline (no full stop between them once joined)
-    assert found / total >= 0.95, (found, total)
+    assert found / total >= 0.98, (found, total)
