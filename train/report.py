@@ -250,7 +250,7 @@ def model_card(m: dict[str, Any], realnews: Path = Path("reports/realnews-dev.js
         "Sentence-level, multi-label event classifier for English conflict and security news. "
         f"Fine-tuned from all-MiniLM-L6-v2 (`{cfg.get('base_model', '?')}`) with `transformers.Trainer` "
         "and a BCE multi-label head; per-label thresholds tuned on dev (a threshold leaves 0.5 only "
-        f"where that gains at least {100 * THRESHOLD_TOLERANCE:g} F1 point(s) on dev)"
+        f"where that gains at least {THRESHOLD_TOLERANCE:g} of dev F1)"
         + ("; a context head (one logistic regression per label over a sentence's and its predecessor's "
            "encodings), fitted on the training articles after the encoder, gives the in-article reading"
            if m.get("context_mode") == "head" else "")
