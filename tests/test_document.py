@@ -99,10 +99,16 @@ def test_splitter_recovers_the_corpus_sentences(root):
             row = json.loads(line)
             if row.get("doc"):
                 docs.setdefault(row["doc"], []).append(row["text"])
+
+    def laid_out(sents: list[str]) -> str:
+        text = sents[0]
+        for prev, s in zip(sents, sents[1:]):
+            text += (" " if re.search(r"[.!?][\"'”’)]?$", prev) else "\n") + s
+        return text
+
     found = total = 0
     for sents in docs.values():
-        text = "".join(s + ("" if i == len(sents) - 1 else " " if re.search(r"[.!?][\"'”’)]?$", s) else "\n")
-                       for i, s in enumerate(sents))
+        text = laid_out(sents)
         got = {text[a:b] for a, b in split_sentences(text)}
         found += sum(s in got for s in sents)
         total += len(sents)

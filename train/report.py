@@ -12,7 +12,6 @@ from event_classifier.labels import SHIPPED
 from .metrics import THRESHOLD_TOLERANCE
 
 
-
 CORPUS_WORDING = "A corpus written sentence by sentence for this project by AI writing assistants, under the maintainers' review, of"
 """How the corpus is described everywhere (README, card); data/README.md gives the details."""
 
