@@ -24,7 +24,7 @@ def test_unknown_key_rejected(tmp_path):
 
 
 @pytest.mark.parametrize("line", ["batch_size: '32'", "num_epochs: ten", "seed: 1.5", "context: 1", "context_augment: 1.5", "context_augment: -0.1",
-                                  "context_tokens: 0", "freeze_layers: -1", "both_readings: 1", "context: sideways", "context_head_c: 0"])
+                                  "context_tokens: 0", "freeze_layers: -1", "encoder_layers: 0", "both_readings: 1", "context: sideways", "context_head_c: 0"])
 def test_wrong_type_rejected(tmp_path, line):
     p = tmp_path / "bad.yaml"
     p.write_text(line + "\n")

@@ -95,3 +95,16 @@ def test_context_mode_trains_on_text_pairs(root, tmp_path):
     with_ctx = clf.predict("Only a handful of guards were left.", context="The militia left the town.").scores
     without = clf.predict("Only a handful of guards were left.").scores
     assert with_ctx != without  # the pair changes the input the model sees
+
+
+def test_encoder_layers_trains_a_shallower_student(root, tmp_path):
+    """encoder_layers keeps the first N layers; the checkpoint records the depth, so load() follows."""
+    from event_classifier import load
+
+    cfg = smoke_cfg(root, tmp_path, encoder_layers=2, num_epochs=1)
+    train(cfg)
+    clf = load(cfg.output_dir, backend="torch")
+    assert clf._impl.model.config.num_hidden_layers == 2
+    assert set(clf.predict("Rebels left the town.").scores) == {"withdrawal", "transfer", "escape", "repatriation"}
+    with pytest.raises(ValueError, match="encoder_layers is 9 but the base model has 6 layers"):
+        train(smoke_cfg(root, tmp_path / "deep", encoder_layers=9))

@@ -54,6 +54,9 @@ class TrainConfig:
     0.001 / 0.003 / 0.01, 0.01 scored best on the dev split's article sentences (issue 10)."""
     freeze_layers: int = 0
     """Keep the embeddings and the first N encoder layers at their pretrained weights (0 = train all)."""
+    encoder_layers: int | None = None
+    """Keep only the first N layers of the base encoder (a shallower student: faster to train and to
+    run; the checkpoint records N, so predict() and the ONNX export follow); None = all of them."""
     context_tokens: int | None = None
     """Context mode only: read at most this many tokens of the previous sentence (its opening words);
     None = the whole sentence. Recorded in the checkpoint, so predict() cuts contexts the same way."""
@@ -147,6 +150,8 @@ def load_config(path: str | Path, **overrides: Any) -> TrainConfig:
             values[key] = True if values[key] == "pair" else "head"
         if key == "context_head_c" and values[key] <= 0:
             raise ConfigError(f"{source}: key 'context_head_c' must be positive, got {value!r}")
+        if key == "encoder_layers" and values[key] is not None and values[key] < 1:
+            raise ConfigError(f"{source}: key 'encoder_layers' must be a positive number of layers or null, got {value!r}")
         if key == "context_tokens" and values[key] is not None and values[key] < 1:
             raise ConfigError(f"{source}: key 'context_tokens' must be a positive number of tokens or null, got {value!r}")
     return TrainConfig(**values)

@@ -77,6 +77,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
     import torch
     import transformers
     from transformers import (
+        AutoConfig,
         AutoModelForSequenceClassification,
         AutoTokenizer,
         DataCollatorWithPadding,
@@ -130,8 +131,15 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
     train_ds = to_dataset(train_rows, soft, cfg.distill_alpha, labels.names).map(encode, batched=True, remove_columns=cols)
     dev_ds = to_dataset(dev_rows, labels=labels.names).map(encode, batched=True, remove_columns=cols)
 
+    depth = {}
+    if cfg.encoder_layers is not None:
+        full = AutoConfig.from_pretrained(base).num_hidden_layers
+        if not 1 <= cfg.encoder_layers <= full:
+            raise ValueError(f"encoder_layers is {cfg.encoder_layers} but the base model has {full} layers")
+        depth = {"num_hidden_layers": cfg.encoder_layers}  # from_pretrained loads the first N layers' weights
     model = AutoModelForSequenceClassification.from_pretrained(
         base,
+        **depth,
         num_labels=len(labels),
         problem_type="multi_label_classification",  # BCEWithLogitsLoss in the model's forward
         id2label=dict(enumerate(labels.names)),
