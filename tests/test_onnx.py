@@ -35,3 +35,12 @@ def test_onnx_fp32_matches_torch(root, shipped):
     a = load(shipped, backend="torch").scores(texts)[0]
     b = load(backend="onnx", precision="fp32").scores(texts)[0]
     assert np.abs(a - b).max() < 1e-4
+
+
+def test_export_cli_rejects_bad_fp32_layers(capsys):
+    from event_classifier.train.export import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--fp32-layers", "one,two"])
+    assert exc.value.code == 2
+    assert "--fp32-layers must be comma-separated layer numbers, got 'one,two'" in capsys.readouterr().err

@@ -26,8 +26,12 @@ PROBE = [
 ]
 
 
+FP32_LAYERS = (0, 1, 2)
+"""Encoder layers whose FFN output projection stays fp32 in the int8 model (why: see export())."""
+
+
 def export(checkpoint: str | Path = DEFAULT_CHECKPOINT, out_dir: str | Path = DEFAULT_ONNX_DIR, opset: int = 17,
-           fp32_layers: tuple[int, ...] = (0, 1, 2)) -> dict:
+           fp32_layers: tuple[int, ...] = FP32_LAYERS) -> dict:
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from transformers import AutoModelForSequenceClassification
@@ -92,9 +96,15 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="event-classifier export", description=__doc__)
     ap.add_argument("--checkpoint", default=str(DEFAULT_CHECKPOINT), help="checkpoint folder to export")
     ap.add_argument("--out-dir", default=None, help="default: onnx/ beside the checkpoint")
+    ap.add_argument("--fp32-layers", default=",".join(map(str, FP32_LAYERS)), metavar="I,J,...",
+                    help="encoder layers whose FFN output projection stays fp32 in the int8 model ('' = none)")
     args = ap.parse_args(argv)
+    try:
+        fp32_layers = tuple(int(x) for x in args.fp32_layers.split(",") if x.strip())
+    except ValueError:
+        ap.error(f"--fp32-layers must be comma-separated layer numbers, got {args.fp32_layers!r}")
     out = args.out_dir or str(Path(args.checkpoint).parent / "onnx")
-    info = export(args.checkpoint, out)
+    info = export(args.checkpoint, out, fp32_layers=fp32_layers)
     print(json.dumps(info, indent=2))
     return 0
 

@@ -93,6 +93,8 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
     labels = LabelSet.from_file(cfg.labels_file)
     train_rows = read_jsonl(cfg.train_file, labels.names)
     dev_rows = read_jsonl(cfg.dev_file, labels.names)
+    # hashed when read: a file edited during a long run must not be recorded as what was trained on
+    sha = {f: file_sha256(f) for f in (cfg.labels_file, cfg.train_file, cfg.dev_file)}
     if cfg.max_train_samples:
         train_rows = train_rows[: cfg.max_train_samples]
     if cfg.max_dev_samples:
@@ -109,6 +111,8 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         # with `context: head` the head learns what the previous sentence adds, after the encoder
         train_rows, dev_rows = alone_reading(train_rows), alone_reading(dev_rows)
     soft = read_soft_labels(cfg.teacher_labels, len(labels)) if cfg.teacher_labels else None
+    if cfg.teacher_labels:
+        sha[cfg.teacher_labels] = file_sha256(cfg.teacher_labels)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     transformers.set_seed(cfg.seed)
@@ -254,11 +258,11 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         "base_model": cfg.base_model,
         "train_config": cfg.to_dict(),
         "data": {
-            "labels": {"file": cfg.labels_file, "sha256": file_sha256(cfg.labels_file)},
-            "train": {"file": cfg.train_file, "sha256": file_sha256(cfg.train_file), "n": len(train_rows)},
-            **({"teacher_labels": {"file": cfg.teacher_labels, "sha256": file_sha256(cfg.teacher_labels),
+            "labels": {"file": cfg.labels_file, "sha256": sha[cfg.labels_file]},
+            "train": {"file": cfg.train_file, "sha256": sha[cfg.train_file], "n": len(train_rows)},
+            **({"teacher_labels": {"file": cfg.teacher_labels, "sha256": sha[cfg.teacher_labels],
                                    "n_used": sum(e.id in soft for e in train_rows)}} if soft is not None else {}),
-            "dev": {"file": cfg.dev_file, "sha256": file_sha256(cfg.dev_file), "n": len(dev_rows)},
+            "dev": {"file": cfg.dev_file, "sha256": sha[cfg.dev_file], "n": len(dev_rows)},
         },
         "dev_metrics": {"tuned_thresholds": dev_tuned, "threshold_0.5": dev_at_half},
         "training": {k: v for k, v in summary.items() if k not in ("output_dir", "thresholds")},
