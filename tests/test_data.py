@@ -87,6 +87,19 @@ def test_data_check_fails_on_small_corpus(tmp_path):
     assert any("exact duplicate" in f for f in failures)
 
 
+def test_data_check_reads_opt_in_tranches(tmp_path, capsys):
+    """data/extra/*.jsonl is not a split, but a broken line in it still fails the check by file:line."""
+    for split in ("train", "dev", "test"):
+        write_jsonl(tmp_path / f"{split}.jsonl", [{**GOOD, "id": split}])
+    (tmp_path / "extra").mkdir()
+    write_jsonl(tmp_path / "extra" / "more.jsonl", [{**GOOD, "id": "x1"}, "{broken"])
+    failures = check(tmp_path, Requirements())
+    assert any("more.jsonl:2: malformed JSON" in f for f in failures), failures
+    write_jsonl(tmp_path / "extra" / "more.jsonl", [{**GOOD, "id": "x1"}])
+    check(tmp_path, Requirements())
+    assert "more.jsonl: 1 sentences" in capsys.readouterr().out
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.one_of(st.text(max_size=40), st.binary(max_size=40).map(lambda b: b.decode("latin-1"))), min_size=1, max_size=5))
 def test_loader_never_crashes_on_junk(tmp_path_factory, lines):

@@ -10,6 +10,7 @@ import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
@@ -70,6 +71,14 @@ def near_duplicates(rows: list[Example], threshold: float) -> list[tuple[Example
     return pairs
 
 
+def read_jsonl_or_problems(path: Path, labels: Sequence[str], failures: list[str]) -> list[Example]:
+    try:
+        return read_jsonl(path, labels)
+    except DataError as exc:
+        failures.extend(exc.problems)
+        return []
+
+
 def check(data_dir: str | Path = "data", req: Requirements = Requirements(), out=None,
           labels_file: str | Path | None = None) -> list[str]:
     """Run every check against the label set in ``labels_file`` (default <data_dir>/labels.yaml);
@@ -90,6 +99,8 @@ def check(data_dir: str | Path = "data", req: Requirements = Requirements(), out
             splits[name] = read_jsonl(data_dir / f"{name}.jsonl", LABELS)
         except DataError as exc:
             failures.extend(exc.problems)
+    # opt-in tranches kept beside the splits (data/extra/, not read by `make train`): format only
+    extras = {f: read_jsonl_or_problems(f, LABELS, failures) for f in sorted((data_dir / "extra").glob("*.jsonl"))}
     if failures:
         return failures
     for name, rows in splits.items():
@@ -165,6 +176,10 @@ def check(data_dir: str | Path = "data", req: Requirements = Requirements(), out
         nc = [ex for ex in art if ex.needs_context]
         p(f"  {name:<6} {len(art):>5} sentences in {len({ex.doc for ex in art}):>3} articles; "
           f"needs_context {len(nc)} ({sum(not ex.labels for ex in nc)} of them with no label)")
+    if extras:
+        p("\nopt-in tranches (data/extra/, not read by `make train`):")
+        for f, rows in extras.items():
+            p(f"  {f.name}: {len(rows)} sentences in {len({ex.doc for ex in rows if ex.doc})} articles")
 
     # requirements
     for name, rows in splits.items():
