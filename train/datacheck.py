@@ -72,6 +72,7 @@ def near_duplicates(rows: list[Example], threshold: float) -> list[tuple[Example
 
 
 def read_jsonl_or_problems(path: Path, labels: Sequence[str], failures: list[str]) -> list[Example]:
+    """The file's rows, or [] with its file:line problems added to ``failures``."""
     try:
         return read_jsonl(path, labels)
     except DataError as exc:
@@ -95,10 +96,7 @@ def check(data_dir: str | Path = "data", req: Requirements = Requirements(), out
     splits: dict[str, list[Example]] = {}
     failures: list[str] = []
     for name in SPLITS:
-        try:
-            splits[name] = read_jsonl(data_dir / f"{name}.jsonl", LABELS)
-        except DataError as exc:
-            failures.extend(exc.problems)
+        splits[name] = read_jsonl_or_problems(data_dir / f"{name}.jsonl", LABELS, failures)
     # opt-in tranches kept beside the splits (data/extra/, not read by `make train`): format only
     extras = {f: read_jsonl_or_problems(f, LABELS, failures) for f in sorted((data_dir / "extra").glob("*.jsonl"))}
     if failures:

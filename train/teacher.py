@@ -1,6 +1,6 @@
 """`make teacher`: soft labels from a fine-tuned teacher, stored as data for distillation.
 
-The teacher (configs/teacher.yaml: all-mpnet-base-v2, about 40 minutes on 2 CPU cores for 7,780 sentences) is trained
+The teacher (configs/teacher.yaml: all-mpnet-base-v2, about 40 minutes on 2 CPU cores) is trained
 by `event-classifier train`; this module scores every training sentence with it, read alone, and
 writes data/teacher/soft_labels.jsonl. `make train` reads that file (config key `teacher_labels`), so
 the student trains in minutes and the teacher weights never enter the repository.
